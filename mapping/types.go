@@ -1,0 +1,56 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Field is one API field and the value a row gives it, ready to send.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// String shows the field as name=value, with the value of a secret field hidden.
+func (f Field) String() string {
+	if IsSecret(f.Name) {
+		return f.Name + "=[redacted]"
+	}
+	return f.Name + "=" + f.Value
+}
+
+// Identity is what names a customer across rows and runs.
+type Identity struct {
+	Code       string // the row's code, after transforms
+	CardNumber string // the row's card_number, after transforms
+	Key        string // the mapping's key column, as read (trimmed)
+}
+
+// Problem is one thing wrong (or, as a warning, worth a look) with one row.
+type Problem struct {
+	Field   string // the API field, or "" when the problem is the row's
+	Column  string // the source column's header text, when one column is to blame
+	Reason  string // the general reason, the same for every row with this problem, e.g. "not a date in DD/MM/YYYY"
+	Value   string // the offending value; empty for secret fields
+	Warning bool   // a warning: the row is sent all the same
+}
+
+// String renders the problem for the results file's message column.
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Warning {
+		b.WriteString("warning: ")
+	}
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		if p.Column != "" && !strings.EqualFold(p.Column, p.Field) {
+			fmt.Fprintf(&b, " (%s)", p.Column)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Reason)
+	if p.Value != "" && !IsSecret(p.Field) {
+		fmt.Fprintf(&b, ": %q", p.Value)
+	}
+	return b.String()
+}

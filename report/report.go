@@ -1,0 +1,47 @@
+// Package report writes the results file (one row per input row, in input order) and the
+// run summary.
+package report
+
+// Status is how a row ended.
+type Status string
+
+// The statuses of the contract.
+const (
+	StatusNew       Status = "new"       // the API created a customer
+	StatusUpdate    Status = "update"    // the API updated an existing customer
+	StatusUnchanged Status = "unchanged" // not sent: the state says nothing changed since the last send
+	StatusInvalid   Status = "invalid"   // not sent: the row failed validation
+	StatusError     Status = "error"     // the API rejected the row, or it failed after every retry
+	StatusUnknown   Status = "unknown"   // sent, no usable answer, and not repeated (a repeat could create a second customer)
+	StatusSkipped   Status = "skipped"   // not attempted: the run stopped early
+	StatusValid     Status = "valid"     // dry run: the row would be sent
+)
+
+// Statuses lists every status in the order summaries show them.
+var Statuses = []Status{StatusNew, StatusUpdate, StatusUnchanged, StatusValid, StatusInvalid, StatusError, StatusUnknown, StatusSkipped}
+
+// OK reports whether a row that ended with s counts as a success for the exit code.
+func (s Status) OK() bool {
+	switch s {
+	case StatusNew, StatusUpdate, StatusUnchanged, StatusValid:
+		return true
+	}
+	return false
+}
+
+// Row is one finished row of the results file.
+type Row struct {
+	// Seq is the row's position among the data rows of the input, from 0; the writer
+	// uses it to put rows back in input order.
+	Seq        int
+	Number     int // the row's number as a spreadsheet shows it
+	Status     Status
+	Code       string
+	CardNumber string
+	Messages   []string // every problem, warning or API error, each one line
+	Attempts   int
+	Input      []string // the row's original cells as read, secret columns already blanked
+}
+
+// FixedColumns are the first columns of every results file.
+var FixedColumns = []string{"row", "status", "code", "card_number", "message", "attempts"}
