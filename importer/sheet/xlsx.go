@@ -1,0 +1,521 @@
+package sheet
+
+import (
+	"bufio"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// OpenXLSX opens one worksheet of an .xlsx or .xlsm workbook for streaming: opt.Sheet by
+// its exact name, else by its name in any case; "" for the first visible worksheet.
+//
+// The worksheet is decoded as it is read, so memory does not grow with the number of rows;
+// only the workbook's shared string table is held whole. Cells come typed:
+//
+//   - shared, inline (rich text runs joined) and formula strings are String; an empty string
+//     is Empty, a string of spaces is not;
+//   - numbers are Number, with Raw the stored text and Text its exact digits, except that a
+//     format of zeros pads integers as Excel shows them (00000 shows 6083 as 06083) and a
+//     decimal with more than 15 significant digits is rounded to 15 (0.30000000000000004
+//     shows as 0.3); integers and E-notation are never rounded;
+//   - numbers with a date format, and t="d" ISO dates, are Date in the workbook's date
+//     system, Text YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS when the format shows a time;
+//     time-of-day formats (h:mm) give Date with Text HH:MM:SS and Time on the date system's
+//     day zero plus the serial; durations ([h]:mm) are Number;
+//   - booleans are Bool TRUE or FALSE; error values are Error with their text (#N/A).
+//
+// Row numbers are the sheet's own; rows with no non-empty cell are skipped. Merged cells
+// are as Excel stores them: the value in the top-left cell only, the rest Empty.
+// A damaged, truncated, encrypted or oversized (zip bomb) workbook gives an error wrapping
+// ErrFormat, never fewer rows.
+func OpenXLSX(path string, opt Options) (Reader, error) {
+	return xlsxOpen(path, opt, xlsxDefaultLimits)
+}
+
+// SheetNames returns the names of all sheets of an XLSX workbook in workbook order,
+// hidden ones included.
+func SheetNames(path string) ([]string, error) {
+	bk, err := xlsxOpenBook(path, xlsxDefaultLimits)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(bk.sheets))
+	for i, s := range bk.sheets {
+		names[i] = s.Name
+	}
+	return names, bk.Close()
+}
+
+func xlsxOpen(path string, opt Options, limits xlsxLimits) (rd Reader, err error) {
+	bk, err := xlsxOpenBook(path, limits)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			bk.Close()
+		}
+	}()
+	sh, warn, err := bk.chooseSheet(opt.Sheet)
+	if err != nil {
+		return nil, err
+	}
+	zf := bk.part(sh.Part)
+	if zf == nil {
+		return nil, bk.formatErr("sheet %q: its part %q is missing", sh.Name, sh.Part)
+	}
+	styles, err := bk.readStyles()
+	if err != nil {
+		return nil, err
+	}
+	sst, err := bk.readSharedStrings()
+	if err != nil {
+		return nil, err
+	}
+	rc, err := bk.openPart(zf, limits.sheet)
+	if err != nil {
+		return nil, err
+	}
+	x := &xlsxReader{
+		bk:       bk,
+		sheet:    sh.Name,
+		rc:       rc,
+		xml:      xlsxXML{dec: xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))},
+		sst:      sst,
+		styles:   styles,
+		warnings: warn,
+	}
+	x.xml.dec.CharsetReader = xlsxCharsetReader
+	return x, nil
+}
+
+// xlsxReader streams the rows of one worksheet.
+type xlsxReader struct {
+	bk       *xlsxBook
+	sheet    string
+	rc       io.ReadCloser
+	xml      xlsxXML
+	sst      []string
+	styles   []xlsxNumFmt
+	warnings []string
+
+	inData  bool // inside <sheetData>
+	seen    bool // <sheetData> was seen
+	lastRow int  // number of the last row read, returned or not
+	err     error
+	closed  bool
+
+	// cell being read
+	text  strings.Builder
+	cells []Cell
+}
+
+// Warnings returns what the reader noticed: a hidden sheet chosen by name, a name matched
+// ignoring case.
+func (x *xlsxReader) Warnings() []string { return x.warnings }
+
+// Close releases the workbook file.
+func (x *xlsxReader) Close() error {
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	err := x.rc.Close()
+	return errors.Join(err, x.bk.Close())
+}
+
+// Next returns the next row that holds a non-empty cell, and io.EOF after the last.
+func (x *xlsxReader) Next() (Row, error) {
+	if x.err != nil {
+		return Row{}, x.err
+	}
+	if x.closed {
+		return Row{}, fmt.Errorf("%s: sheet %q: read after Close", x.bk.path, x.sheet)
+	}
+	row, err := x.next()
+	if err != nil {
+		if err != io.EOF {
+			err = x.wrap(err)
+		}
+		x.err = err
+		return Row{}, err
+	}
+	return row, nil
+}
+
+// wrap names the file, the sheet and the last row read in a decoding error.
+func (x *xlsxReader) wrap(err error) error {
+	if errors.Is(err, ErrFormat) {
+		return err
+	}
+	where := "before the first row"
+	if x.lastRow > 0 {
+		where = fmt.Sprintf("after row %d", x.lastRow)
+	}
+	return fmt.Errorf("%s: sheet %q: damaged %s: %v: %w", x.bk.path, x.sheet, where, err, ErrFormat)
+}
+
+func (x *xlsxReader) next() (Row, error) {
+	for {
+		tok, err := x.xml.token()
+		if err == io.EOF {
+			if !x.seen {
+				return Row{}, errors.New("the worksheet has no <sheetData>")
+			}
+			return Row{}, io.EOF
+		}
+		if err != nil {
+			return Row{}, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case len(x.xml.stack) == 1 && t.Name.Local != "worksheet":
+				return Row{}, fmt.Errorf("the part is <%s>, not a worksheet", t.Name.Local)
+			case t.Name.Local == "sheetData" && len(x.xml.stack) == 2:
+				x.inData, x.seen = true, true
+			case t.Name.Local == "row" && x.inData:
+				row, err := x.readRow(t)
+				if err != nil {
+					return Row{}, err
+				}
+				if len(row.Cells) > 0 {
+					return row, nil
+				}
+			}
+		case xml.EndElement:
+			if t.Name.Local == "sheetData" && x.inData && len(x.xml.stack) == 1 {
+				// Read on to the end all the same: that is where a damaged tail, and a
+				// checksum that does not match, come to light.
+				x.inData = false
+			}
+		}
+	}
+}
+
+// readRow reads a <row> element; it returns the row with trailing empty cells dropped.
+func (x *xlsxReader) readRow(start xml.StartElement) (Row, error) {
+	num := x.lastRow + 1
+	if r := xlsxAttr(start.Attr, "r"); r != "" {
+		n, err := strconv.Atoi(r)
+		if err != nil || n < 1 || n > 1<<20 {
+			return Row{}, fmt.Errorf("row number %q is not a number from 1 to 1048576", r)
+		}
+		num = n
+	}
+	x.lastRow = num
+	x.cells = x.cells[:0]
+	depth := len(x.xml.stack)
+	col := 0
+	for {
+		tok, err := x.xml.token()
+		if err != nil {
+			return Row{}, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "c" || len(x.xml.stack) != depth+1 {
+				if err := x.skip(); err != nil {
+					return Row{}, err
+				}
+				continue
+			}
+			if ref := xlsxAttr(t.Attr, "r"); ref != "" {
+				c, ok := xlsxColumn(ref)
+				if !ok {
+					return Row{}, fmt.Errorf("row %d: bad cell reference %q", num, ref)
+				}
+				col = c
+			} else {
+				col++
+			}
+			cell, err := x.readCell(t)
+			if err != nil {
+				return Row{}, fmt.Errorf("row %d, cell %s%d: %w", num, xlsxColumnName(col), num, err)
+			}
+			if cell.Kind == Empty {
+				continue
+			}
+			for len(x.cells) < col {
+				x.cells = append(x.cells, Cell{})
+			}
+			x.cells[col-1] = cell
+		case xml.EndElement:
+			if len(x.xml.stack) < depth {
+				row := Row{Number: num}
+				if len(x.cells) > 0 {
+					row.Cells = append([]Cell(nil), x.cells...)
+				}
+				return row, nil
+			}
+		}
+	}
+}
+
+// skip reads past the element just started.
+func (x *xlsxReader) skip() error {
+	depth := len(x.xml.stack)
+	for len(x.xml.stack) >= depth {
+		if _, err := x.xml.token(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readCell reads a <c> element into a typed cell.
+func (x *xlsxReader) readCell(start xml.StartElement) (Cell, error) {
+	var typ, style string
+	for _, a := range start.Attr {
+		switch a.Name.Local {
+		case "t":
+			typ = a.Value
+		case "s":
+			style = a.Value
+		}
+	}
+	depth := len(x.xml.stack)
+	var (
+		v, hasV         = "", false
+		inline          string
+		hasIS, inT, rPh bool
+		tDepth          int
+	)
+	for {
+		tok, err := x.xml.token()
+		if err != nil {
+			return Cell{}, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case len(x.xml.stack) == depth+1 && t.Name.Local == "v":
+				s, err := x.readText()
+				if err != nil {
+					return Cell{}, err
+				}
+				v, hasV = s, true
+			case len(x.xml.stack) == depth+1 && t.Name.Local == "is":
+				x.text.Reset()
+				hasIS = true
+			case len(x.xml.stack) > depth+1 && t.Name.Local == "rPh":
+				rPh = true
+				tDepth = len(x.xml.stack)
+			case len(x.xml.stack) > depth+1 && t.Name.Local == "t" && !rPh:
+				inT = true
+			case len(x.xml.stack) == depth+1:
+				if err := x.skip(); err != nil {
+					return Cell{}, err
+				}
+			}
+		case xml.CharData:
+			if inT {
+				x.text.Write(t)
+			}
+		case xml.EndElement:
+			switch {
+			case len(x.xml.stack) < depth:
+				if hasIS {
+					return x.stringCell(xlsxUnescape(inline)), nil
+				}
+				return x.valueCell(typ, style, v, hasV)
+			case t.Name.Local == "t":
+				inT = false
+			case t.Name.Local == "rPh" && len(x.xml.stack) < tDepth:
+				rPh = false
+			case t.Name.Local == "is" && len(x.xml.stack) == depth:
+				inline = x.text.String()
+			}
+		}
+	}
+}
+
+// readText reads the character data of the element just started, to its end.
+func (x *xlsxReader) readText() (string, error) {
+	depth := len(x.xml.stack)
+	var s string
+	for {
+		tok, err := x.xml.token()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			s += string(t)
+		case xml.StartElement:
+			if err := x.skip(); err != nil {
+				return "", err
+			}
+		case xml.EndElement:
+			if len(x.xml.stack) < depth {
+				return s, nil
+			}
+		}
+	}
+}
+
+func (x *xlsxReader) stringCell(s string) Cell {
+	if s == "" {
+		return Cell{}
+	}
+	return Cell{Kind: String, Text: s}
+}
+
+// valueCell types a cell from its t attribute, its style and its <v>.
+func (x *xlsxReader) valueCell(typ, style, v string, hasV bool) (Cell, error) {
+	if !hasV {
+		return Cell{}, nil
+	}
+	switch typ {
+	case "s":
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || i < 0 || i >= len(x.sst) {
+			return Cell{}, fmt.Errorf("shared string index %q out of range (the table has %d)", v, len(x.sst))
+		}
+		return x.stringCell(x.sst[i]), nil
+	case "str", "inlineStr":
+		return x.stringCell(xlsxUnescapeIf(typ, v)), nil
+	case "b":
+		switch strings.TrimSpace(v) {
+		case "1", "true":
+			return Cell{Kind: Bool, Text: "TRUE"}, nil
+		case "0", "false":
+			return Cell{Kind: Bool, Text: "FALSE"}, nil
+		}
+		return Cell{}, fmt.Errorf("boolean value %q is not 0 or 1", v)
+	case "e":
+		if v == "" {
+			return Cell{}, nil
+		}
+		return Cell{Kind: Error, Text: v}, nil
+	case "d":
+		return x.isoDateCell(style, v)
+	case "", "n":
+		return x.numberCell(style, v)
+	}
+	return Cell{}, fmt.Errorf("unknown cell type t=%q", typ)
+}
+
+func xlsxUnescapeIf(typ, v string) string {
+	if typ == "inlineStr" {
+		return xlsxUnescape(v)
+	}
+	return v
+}
+
+func (x *xlsxReader) numFmt(style string) xlsxNumFmt {
+	if style == "" {
+		return xlsxNumFmt{}
+	}
+	i, err := strconv.Atoi(style)
+	if err != nil || i < 0 || i >= len(x.styles) {
+		return xlsxNumFmt{}
+	}
+	return x.styles[i]
+}
+
+// numberCell types a stored number by its style's number format.
+func (x *xlsxReader) numberCell(style, v string) (Cell, error) {
+	raw := strings.TrimSpace(v)
+	if raw == "" {
+		return Cell{}, nil
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) || strings.ContainsAny(raw, "_xXpPiInN") {
+		return Cell{}, fmt.Errorf("number %q is not a number", v)
+	}
+	nf := x.numFmt(style)
+	switch nf.kind {
+	case xlsxFmtDate, xlsxFmtTime:
+		t, ok := xlsxSerialTime(f, x.bk.date1904)
+		if !ok {
+			break
+		}
+		c := Cell{Kind: Date, Raw: raw, Time: t}
+		if nf.kind == xlsxFmtTime {
+			c.Text = t.Round(time.Second).Format("15:04:05")
+		} else {
+			c.Text = xlsxDateText(t, nf.hasTime)
+		}
+		return c, nil
+	case xlsxFmtZeroPad:
+		if xlsxIsInteger(raw) {
+			return Cell{Kind: Number, Raw: raw, Text: xlsxPad(strings.TrimLeft(raw, "0"), nf.pattern)}, nil
+		}
+	}
+	return Cell{Kind: Number, Raw: raw, Text: xlsxNumberText(raw)}, nil
+}
+
+// xlsxISOLayouts are the forms of a t="d" cell's ISO 8601 value.
+var xlsxISOLayouts = []string{
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04",
+	"2006-01-02",
+	"15:04:05.999999999",
+	"15:04:05",
+}
+
+// isoDateCell reads a t="d" cell. Its zone, if any, is dropped: Excel shows the wall clock.
+func (x *xlsxReader) isoDateCell(style, v string) (Cell, error) {
+	raw := strings.TrimSpace(v)
+	if raw == "" {
+		return Cell{}, nil
+	}
+	for _, layout := range xlsxISOLayouts {
+		t, err := time.Parse(layout, raw)
+		if err != nil {
+			continue
+		}
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC).Round(time.Millisecond)
+		nf := x.numFmt(style)
+		withTime := t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0
+		if nf.kind == xlsxFmtDate {
+			withTime = nf.hasTime
+		}
+		return Cell{Kind: Date, Raw: raw, Time: t, Text: xlsxDateText(t, withTime)}, nil
+	}
+	return Cell{}, fmt.Errorf("date %q is not an ISO 8601 date", v)
+}
+
+// xlsxColumn returns the 1-based column of a cell reference such as "AB12".
+func xlsxColumn(ref string) (int, bool) {
+	col, i := 0, 0
+	for ; i < len(ref); i++ {
+		c := ref[i] | 0x20
+		if c < 'a' || c > 'z' {
+			break
+		}
+		col = col*26 + int(c-'a'+1)
+		if col > 16384 {
+			return 0, false
+		}
+	}
+	if i == 0 {
+		return 0, false
+	}
+	if i == len(ref) {
+		return col, true
+	}
+	if strings.TrimLeft(ref[i:], "$0123456789") != "" {
+		return 0, false
+	}
+	return col, true
+}
+
+// xlsxColumnName returns the letters of a 1-based column.
+func xlsxColumnName(col int) string {
+	var b []byte
+	for col > 0 {
+		col--
+		b = append([]byte{byte('A' + col%26)}, b...)
+		col /= 26
+	}
+	return string(b)
+}
