@@ -4,5 +4,8 @@ import "github.com/spf13/cobra"
 
 // commands lists the commands beside version, in the order help shows them.
 func (a *app) commands() []*cobra.Command {
-	return nil
+	return []*cobra.Command{
+		a.runCmd(),
+		a.validateCmd(),
+	}
 }

@@ -1,0 +1,583 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/custimport/custimport/importer/sheet"
+	"github.com/custimport/custimport/mapping"
+	"github.com/custimport/custimport/report"
+)
+
+// job is one data row on its way through the run. The dispatcher owns every field
+// except the outcome fields, which the worker that sends the row fills in before handing
+// the job back.
+type job struct {
+	seq    int
+	number int      // the row's number as a spreadsheet shows it
+	input  []string // original cells, secret columns blanked
+	res    mapping.Result
+	msgs   []string // validation warnings so far
+	named  bool     // the request names its customer (code or card number): a repeat is safe
+	id     string   // state identity; "" when the row has none
+	lanes  []string // identities that order this row after earlier rows of the same customer
+	deps   int      // unfinished earlier rows of the same customer
+	next   []*job   // later rows of the same customer waiting for this one
+	fields []mapping.Field
+
+	// outcome
+	status    report.Status
+	code      string
+	card      string
+	attempts  int
+	latency   time.Duration
+	errMsg    string
+	stopCause error // set by a worker when this row must stop the run
+}
+
+// Result is what a run came to.
+type Result struct {
+	Summary *report.Summary
+	// Stopped is nil when the run went through every row, else why it stopped early
+	// (ErrStopped, ErrMaxErrors, ErrCredentials, or a state database failure).
+	Stopped error
+}
+
+// ExitCode maps the result to the contract's exit codes: 0 every row succeeded, 1 some
+// did not, 3 the run stopped early.
+func (r *Result) ExitCode() int {
+	if r.Stopped != nil {
+		return 3
+	}
+	for st, n := range r.Summary.Counts {
+		if n > 0 && !st.OK() {
+			return 1
+		}
+	}
+	return 0
+}
+
+// Run performs one import. An error of type *SetupError means nothing was attempted;
+// any other error is a failure of the results file or the reader midway. Row problems
+// are never errors: they are in the results file and the summary.
+func Run(ctx context.Context, opt Options) (*Result, error) {
+	opt.defaults()
+	if opt.Mapping == nil {
+		return nil, setupErr(errors.New("no mapping"))
+	}
+	if !opt.DryRun && opt.Sender == nil {
+		return nil, setupErr(errors.New("no API client"))
+	}
+	sopt := opt.Sheet
+	if sopt.Sheet == "" {
+		sopt.Sheet = opt.Mapping.Sheet
+	}
+	rd, err := sheet.Open(opt.Input, sopt)
+	if err != nil {
+		return nil, setupErr(err)
+	}
+	defer rd.Close()
+
+	header, err := readHeader(rd, opt.Mapping.HeaderRow)
+	if err != nil {
+		return nil, setupErr(fmt.Errorf("%s: %w", opt.Input, err))
+	}
+	plan, err := opt.Mapping.Bind(header.Texts())
+	if err != nil {
+		return nil, setupErr(err)
+	}
+	w, err := report.Create(opt.Results, header.Texts())
+	if err != nil {
+		return nil, setupErr(err)
+	}
+	r := &runner{
+		opt:     opt,
+		rd:      rd,
+		plan:    plan,
+		secret:  plan.SecretColumns(),
+		width:   len(header.Cells),
+		w:       w,
+		dups:    mapping.NewDupIndex(),
+		sum:     &report.Summary{DryRun: opt.DryRun},
+		lanes:   make(map[string]*job),
+		flushed: make([]bool, opt.Window),
+		lim:     newLimiter(opt.Rate, opt.Burst, opt.Now),
+		log:     opt.Logger,
+	}
+	r.sum.Results = opt.Results
+	start := opt.Now()
+	r.sum.StartedAt = start
+	if opt.DryRun {
+		err = r.validate(ctx)
+	} else {
+		err = r.send(ctx)
+	}
+	r.sum.Warnings = append(r.sum.Warnings, rd.Warnings()...)
+	r.sum.Requests = int(r.requests.Load())
+	r.sum.Retries = int(r.retries.Load())
+	r.sum.Throttled = int(r.throttled.Load())
+	r.sum.FinishedAt = opt.Now()
+	r.sum.Elapsed = r.sum.FinishedAt.Sub(start)
+	if err != nil {
+		_ = w.Abort()
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	res := &Result{Summary: r.sum, Stopped: r.stopped}
+	if r.stopped != nil {
+		r.sum.Stopped = true
+		r.sum.StopReason = r.stopped.Error()
+	}
+	return res, nil
+}
+
+// readHeader returns the header row: the row numbered headerRow (1-based). Rows above it
+// are passed over.
+func readHeader(rd sheet.Reader, headerRow int) (sheet.Row, error) {
+	if headerRow < 1 {
+		headerRow = 1
+	}
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return sheet.Row{}, fmt.Errorf("no header: the file has no row %d", headerRow)
+		}
+		if err != nil {
+			return sheet.Row{}, err
+		}
+		switch {
+		case row.Number == headerRow:
+			return row, nil
+		case row.Number > headerRow:
+			return sheet.Row{}, fmt.Errorf("header row %d is empty (the first row with data after it is row %d; set header_row in the mapping)", headerRow, row.Number)
+		}
+	}
+}
+
+// runner is one run's dispatcher: it alone reads the input, schedules rows, and writes
+// results; workers only send.
+type runner struct {
+	opt    Options
+	rd     sheet.Reader
+	plan   *mapping.Plan
+	secret []int
+	width  int // header cells
+	w      *report.Writer
+	dups   *mapping.DupIndex
+	sum    *report.Summary
+	lim    *limiter
+	log    *zap.Logger
+
+	seq     int             // next data row's sequence number
+	low     int             // oldest unfinished sequence number
+	flushed []bool          // ring over the window: finished but not yet below low
+	lanes   map[string]*job // the latest unfinished row of each customer identity
+	ready   []*job          // rows free to send, in file order
+	failed  int             // rows that ended error or unknown
+	stopped error
+
+	requests, retries, throttled atomic.Int64 // counted by workers
+	randMu                       sync.Mutex   // guards opt.Rand
+
+	runCtx  context.Context         // ends when the run stops sending (send only)
+	stopRun context.CancelCauseFunc // stops the run with a cause (send only)
+}
+
+// next reads and maps the next data row. ok is false at the end of the input.
+func (r *runner) next() (j *job, ok bool, err error) {
+	row, err := r.rd.Next()
+	if errors.Is(err, io.EOF) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	j = &job{seq: r.seq, number: row.Number}
+	r.seq++
+	j.input = row.Texts()
+	for _, c := range r.secret {
+		if c < len(j.input) && j.input[c] != "" {
+			j.input[c] = "[redacted]"
+		}
+	}
+	j.res = r.plan.Apply(row)
+	if extra := extraCells(row, r.width); extra > 0 {
+		j.msgs = append(j.msgs, fmt.Sprintf("warning: %d cells beyond the header's %d columns were ignored", extra, r.width))
+	}
+	if p, dup := r.dups.Check(row.Number, j.res); dup {
+		j.res.Problems = append(j.res.Problems, p)
+	}
+	for _, p := range j.res.Problems {
+		j.msgs = append(j.msgs, p.String())
+	}
+	j.fields = j.res.Fields
+	id := j.res.Identity
+	j.named = id.Code != "" || id.CardNumber != ""
+	switch {
+	case id.Key != "":
+		j.id = "key:" + id.Key
+	case id.Code != "":
+		j.id = "code:" + id.Code
+	case id.CardNumber != "":
+		j.id = "card:" + id.CardNumber
+	}
+	if id.Code != "" {
+		j.lanes = append(j.lanes, "code:"+id.Code)
+	}
+	if id.CardNumber != "" {
+		j.lanes = append(j.lanes, "card:"+id.CardNumber)
+	}
+	if id.Key != "" {
+		j.lanes = append(j.lanes, "key:"+id.Key)
+	}
+	return j, true, nil
+}
+
+// extraCells counts the non-empty cells of row beyond the header's width.
+func extraCells(row sheet.Row, width int) int {
+	n := 0
+	for i := width; i < len(row.Cells); i++ {
+		if row.Cells[i].Kind != sheet.Empty && strings.TrimSpace(row.Cells[i].Text) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// finish writes a finished row to the results file and the summary.
+func (r *runner) finish(j *job) error {
+	msgs := j.msgs
+	if j.errMsg != "" {
+		msgs = append(msgs, j.errMsg)
+	}
+	problems := j.res.Problems
+	if j.errMsg != "" && (j.status == report.StatusError || j.status == report.StatusUnknown) {
+		problems = append(problems[:len(problems):len(problems)], mapping.Problem{Reason: j.errMsg})
+	}
+	r.sum.AddRow(j.status, problems)
+	if j.status == report.StatusError || j.status == report.StatusUnknown {
+		r.failed++
+		if r.opt.MaxErrors > 0 && r.failed >= r.opt.MaxErrors && r.stopRun != nil {
+			r.stopRun(ErrMaxErrors)
+		}
+	}
+	if r.opt.Progress != nil {
+		r.opt.Progress.RowDone(j.status)
+	}
+	if r.opt.OnRow != nil {
+		r.opt.OnRow(j.number, j.status, msgs)
+	}
+	if ce := r.log.Check(zap.DebugLevel, "row"); ce != nil {
+		ce.Write(zap.Int("row", j.number), zap.String("status", string(j.status)),
+			zap.Int("attempts", j.attempts), zap.Duration("latency", j.latency), zap.String("code", j.code))
+	}
+	err := r.w.Add(report.Row{
+		Seq: j.seq, Number: j.number, Status: j.status, Code: j.code, CardNumber: j.card,
+		Messages: msgs, Attempts: j.attempts, Input: j.input,
+	})
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	// Move the low-water mark over every finished row.
+	r.flushed[j.seq%len(r.flushed)] = true
+	for r.low < r.seq && r.flushed[r.low%len(r.flushed)] {
+		r.flushed[r.low%len(r.flushed)] = false
+		r.low++
+	}
+	return nil
+}
+
+// validate is the dry run: every row is mapped and validated, and, with a state, told
+// whether it would be sent. Nothing is written to the state and nothing is sent.
+func (r *runner) validate(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			r.stopped = ErrStopped
+			return r.skipRest()
+		}
+		j, ok, err := r.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		r.low = j.seq // a dry run finishes each row at once
+		if !j.res.Valid() {
+			j.status = report.StatusInvalid
+		} else {
+			j.status = report.StatusValid
+			if err := r.dryRunState(j); err != nil {
+				return err
+			}
+		}
+		if err := r.finish(j); err != nil {
+			return err
+		}
+	}
+}
+
+// dryRunState notes what the state would do with a valid row.
+func (r *runner) dryRunState(j *job) error {
+	if r.opt.Store == nil || j.id == "" {
+		return nil
+	}
+	e, ok, err := r.opt.Store.Get(j.id)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if !ok {
+		return nil
+	}
+	switch {
+	case e.InFlight && !j.named && e.Code == "":
+		j.msgs = append(j.msgs, "a previous run sent this row and got no answer: it would end unknown")
+	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash:
+		j.code = e.Code
+		j.msgs = append(j.msgs, "unchanged since the last run: would not be sent")
+	case j.res.Identity.Code == "" && e.Code != "":
+		j.code = e.Code
+		j.msgs = append(j.msgs, "would update customer "+e.Code+" (code remembered from an earlier run)")
+	}
+	return nil
+}
+
+// skipRest reads the rest of the input after a stop: invalid rows still say why, every
+// other row is skipped.
+func (r *runner) skipRest() error {
+	for {
+		j, ok, err := r.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		r.skip(j)
+		if err := r.finish(j); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *runner) skip(j *job) {
+	if !j.res.Valid() {
+		j.status = report.StatusInvalid
+		return
+	}
+	j.status = report.StatusSkipped
+}
+
+// send is the real run: the dispatcher loop.
+func (r *runner) send(parent context.Context) error {
+	// runCtx ends on a signal (parent) or when the run must stop (max errors,
+	// credentials refused); requests already sent finish on their own timeout.
+	runCtx, stopRun := context.WithCancelCause(parent)
+	defer stopRun(nil)
+	r.runCtx, r.stopRun = runCtx, stopRun
+	sendCtx := context.WithoutCancel(runCtx)
+
+	g, _ := errgroup.WithContext(sendCtx)
+	g.SetLimit(r.opt.Workers)
+	done := make(chan *job, r.opt.Workers)
+	inflight := 0
+	eof := false
+	var readErr error
+
+	complete := func(j *job) error {
+		inflight--
+		if j.stopCause != nil {
+			stopRun(j.stopCause)
+		}
+		return r.release(j)
+	}
+
+	for {
+		// Hand ready rows to free workers.
+		// inflight, not TryGo, decides: a worker hands its row back just before its
+		// goroutine returns, so the group may still count it for a moment; Go then
+		// waits that moment out.
+		for len(r.ready) > 0 && inflight < r.opt.Workers && !r.stopping() {
+			j := r.ready[0]
+			r.ready = r.ready[1:]
+			inflight++
+			g.Go(func() error { r.work(runCtx, sendCtx, j); done <- j; return nil })
+		}
+		if r.stopping() {
+			break
+		}
+		// Read ahead while the window allows.
+		if !eof && r.seq-r.low < len(r.flushed) {
+			j, ok, err := r.next()
+			switch {
+			case err != nil:
+				readErr, eof = err, true
+				stopRun(err)
+			case !ok:
+				eof = true
+			default:
+				if err := r.admit(j); err != nil {
+					readErr, eof = err, true
+					stopRun(err)
+				}
+			}
+			// Take any finished rows without waiting.
+			select {
+			case j := <-done:
+				if err := complete(j); err != nil {
+					return err
+				}
+			default:
+			}
+			continue
+		}
+		if eof && inflight == 0 && len(r.ready) == 0 {
+			break
+		}
+		select {
+		case j := <-done:
+			if err := complete(j); err != nil {
+				return err
+			}
+		case <-runCtx.Done():
+		}
+	}
+
+	// Stopping (or done): let in-flight rows finish, skip whatever is left.
+	for inflight > 0 {
+		if err := complete(<-done); err != nil {
+			return err
+		}
+	}
+	_ = g.Wait()
+	if readErr != nil {
+		return readErr
+	}
+	if cause := context.Cause(runCtx); cause != nil && runCtx.Err() != nil {
+		if errors.Is(cause, context.Canceled) {
+			cause = ErrStopped
+		}
+		r.stopped = cause
+	}
+	for len(r.ready) > 0 {
+		j := r.ready[0]
+		r.ready = r.ready[1:]
+		r.skip(j)
+		if err := r.release(j); err != nil {
+			return err
+		}
+	}
+	if len(r.lanes) > 0 {
+		// Rows still waiting on a lane are released as their predecessors are; all
+		// predecessors have finished, so nothing can be left here.
+		return fmt.Errorf("internal error: %d rows left waiting", len(r.lanes))
+	}
+	return r.skipRest()
+}
+
+// admit takes a freshly read row: an invalid row finishes at once; a valid one joins
+// the lanes of its customer identities and is ready when no earlier row of the same
+// customer is unfinished.
+func (r *runner) admit(j *job) error {
+	if !j.res.Valid() {
+		j.status = report.StatusInvalid
+		return r.finish(j)
+	}
+	for _, l := range j.lanes {
+		if prev := r.lanes[l]; prev != nil && !contains(prev.next, j) {
+			prev.next = append(prev.next, j)
+			j.deps++
+		}
+		r.lanes[l] = j
+	}
+	if j.deps == 0 {
+		return r.prepare(j)
+	}
+	return nil
+}
+
+func contains(js []*job, j *job) bool {
+	for _, x := range js {
+		if x == j {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare consults the state for a row whose earlier same-customer rows have all
+// finished: an unchanged row finishes at once; a row without a code takes its
+// customer's remembered code; a row an earlier run left in flight without a code ends
+// unknown. Anything else joins the ready queue.
+func (r *runner) prepare(j *job) error {
+	if r.stopping() {
+		r.skip(j)
+		return r.release(j)
+	}
+	if r.opt.Store != nil && j.id != "" {
+		e, ok, err := r.opt.Store.Get(j.id)
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		if ok {
+			switch {
+			case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash:
+				j.status, j.code, j.card = report.StatusUnchanged, e.Code, e.CardNumber
+				return r.release(j)
+			case j.res.Identity.Code == "" && e.Code != "":
+				j.fields = withCode(j.fields, e.Code)
+				j.named = true
+			}
+			if e.InFlight && !j.named {
+				j.status = report.StatusUnknown
+				j.errMsg = "a previous run sent this row and got no answer, so it may have created a customer; " +
+					"not sent again (add the customer's code to the row, or use --force)"
+				return r.release(j)
+			}
+		}
+	}
+	r.ready = append(r.ready, j)
+	return nil
+}
+
+// stopping reports whether the run is stopping: no row is sent from now on.
+func (r *runner) stopping() bool { return r.runCtx != nil && r.runCtx.Err() != nil }
+
+// release finishes j and frees the rows of the same customer that waited for it.
+func (r *runner) release(j *job) error {
+	for _, l := range j.lanes {
+		if r.lanes[l] == j {
+			delete(r.lanes, l)
+		}
+	}
+	if err := r.finish(j); err != nil {
+		return err
+	}
+	for _, n := range j.next {
+		n.deps--
+		if n.deps == 0 {
+			if err := r.prepare(n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// withCode returns fields with a code field added in catalogue position (first).
+func withCode(fields []mapping.Field, code string) []mapping.Field {
+	out := make([]mapping.Field, 0, len(fields)+1)
+	out = append(out, mapping.Field{Name: "code", Value: code})
+	return append(out, fields...)
+}

@@ -1,0 +1,154 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/custimport/custimport/importer/api"
+	"github.com/custimport/custimport/importer/state"
+	"github.com/custimport/custimport/report"
+)
+
+// work sends one row, retrying under the contract's rules, and records the outcome on
+// the job and in the state. runCtx ends when the run stops: no new attempt starts after
+// that. sendCtx outlives the stop so that a request already sent gets its answer (the
+// client bounds it with its own timeout).
+func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
+	store := r.opt.Store
+	if store == nil || j.id == "" {
+		store = nil
+	}
+	begun := false
+	for attempt := 1; ; attempt++ {
+		if err := r.lim.Wait(runCtx); err != nil {
+			r.stoppedBefore(j, store, begun, attempt-1)
+			return
+		}
+		if store != nil && !begun {
+			// Durable before the request leaves: a crash from here on leaves the row
+			// marked as possibly processed.
+			if err := store.Begin(j.id); err != nil {
+				j.status, j.errMsg = report.StatusSkipped, "state: "+err.Error()
+				j.stopCause = fmt.Errorf("state: %w", err)
+				return
+			}
+			begun = true
+		}
+		out := r.opt.Sender.Send(sendCtx, j.fields)
+		j.attempts = attempt
+		j.latency = out.Latency
+		r.requests.Add(1)
+		if attempt > 1 {
+			r.retries.Add(1)
+		}
+		if out.Throttled {
+			r.throttled.Add(1)
+			r.lim.Throttled()
+		}
+		switch out.Kind {
+		case api.Success:
+			r.lim.Succeeded()
+			j.status, j.code, j.card = report.Status(out.Status), out.Code, out.CardNumber
+			if store != nil {
+				err := store.Finish(j.id, state.Entry{
+					Code: out.Code, CardNumber: out.CardNumber, Hash: j.res.Hash,
+					Status: out.Status, Time: r.opt.Now().UTC(),
+				})
+				if err != nil {
+					j.errMsg = "sent, but the state database could not record it: " + err.Error()
+					j.stopCause = fmt.Errorf("state: %w", err)
+				}
+			}
+			return
+		case api.Rejected, api.CredentialsRejected:
+			j.status, j.errMsg = report.StatusError, "API error: "+out.Message
+			if out.Kind == api.CredentialsRejected {
+				j.stopCause = fmt.Errorf("%w: %s", ErrCredentials, out.Message)
+			}
+			r.abandon(j, store, "error")
+			return
+		case api.MaybeProcessed:
+			if !j.named {
+				// A repeat could create a second customer.
+				j.status = report.StatusUnknown
+				j.errMsg = "no usable answer (" + out.Message + "): the customer may have been created; " +
+					"not sent again so as not to create it twice"
+				// The in-flight marker stays, so that no later run sends this row
+				// again without a code.
+				return
+			}
+		}
+		// NotProcessed, or MaybeProcessed for a row that names its customer: retry.
+		if attempt > r.opt.Retries {
+			j.status = report.StatusError
+			j.errMsg = fmt.Sprintf("gave up after %d attempts: %s", attempt, out.Message)
+			r.abandon(j, store, "error")
+			return
+		}
+		if !r.sleep(runCtx, r.backoff(attempt, out.RetryAfter)) {
+			if out.Kind == api.MaybeProcessed {
+				j.status = report.StatusError
+				j.errMsg = "the run stopped before a retry; the last attempt may have been applied: " + out.Message
+			} else {
+				j.status = report.StatusSkipped
+				j.errMsg = "the run stopped before a retry; not applied: " + out.Message
+			}
+			r.abandon(j, store, string(j.status))
+			return
+		}
+	}
+}
+
+// stoppedBefore ends a row whose next attempt never started because the run stopped.
+func (r *runner) stoppedBefore(j *job, store Store, begun bool, attempts int) {
+	j.attempts = attempts
+	j.status = report.StatusSkipped
+	if attempts > 0 {
+		j.status = report.StatusError
+		j.errMsg = "the run stopped before a retry"
+	}
+	if begun {
+		r.abandon(j, store, string(j.status))
+	}
+}
+
+// abandon clears the in-flight marker of a row whose last request surely was not
+// applied, or was rejected, or names its customer (so that a rerun repeats it safely).
+func (r *runner) abandon(j *job, store Store, status string) {
+	if store == nil {
+		return
+	}
+	if err := store.Abandon(j.id, status); err != nil {
+		j.errMsg += "; state: " + err.Error()
+		j.stopCause = fmt.Errorf("state: %w", err)
+	}
+}
+
+// backoff is the wait before attempt+1: exponential with full jitter, capped, and at
+// least what a Retry-After asked for.
+func (r *runner) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	ceil := r.opt.BackoffBase << min(attempt-1, 20)
+	if ceil > r.opt.BackoffMax || ceil <= 0 {
+		ceil = r.opt.BackoffMax
+	}
+	r.randMu.Lock()
+	d := time.Duration(r.opt.Rand.Int64N(int64(ceil) + 1))
+	r.randMu.Unlock()
+	return max(d, retryAfter)
+}
+
+// sleep waits d, or until ctx ends; it reports whether the whole wait passed.
+func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
