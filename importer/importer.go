@@ -65,13 +65,13 @@ type Options struct {
 	// (default: 64 per worker, at least 256). It bounds memory and the results buffer.
 	Window int
 
-	Logger   *zap.Logger      // default: no logging
-	Progress Progress         // may be nil
+	Logger   *zap.Logger // default: no logging
+	Progress Progress    // may be nil
 	// OnRow, when set, is called by the run's one dispatching goroutine for every row as
 	// it ends, with the row's number, status and messages.
 	OnRow func(number int, st report.Status, messages []string)
-	Now      func() time.Time // default time.Now
-	Rand     *rand.Rand       // jitter; default a random seed
+	Now   func() time.Time // default time.Now
+	Rand  *rand.Rand       // jitter; default a random seed
 }
 
 // ErrStopped is the cause given when a run stops early on a signal.
