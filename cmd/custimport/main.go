@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -11,13 +12,26 @@ import (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	ctx, cancel := context.WithCancel(context.Background())
+	// The first SIGINT or SIGTERM stops the run gracefully: in-flight requests finish,
+	// results and state are flushed. A second one exits at once.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "custimport: stopping: in-flight requests finish, the remaining rows are skipped (signal again to exit at once)")
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "custimport: second signal: exiting at once")
+		os.Exit(exitStopped)
+	}()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	cancel()
+	os.Exit(code)
 }
 
-// run is the whole program but for the process exit, so that tests can call it.
+// run is the whole program but for signals and the process exit, so that tests can
+// call it; a cancelled ctx stands for a signal.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	app := newApp(stdin, stdout, stderr, getenv)
-	return app.execute(ctx, args)
+	return newApp(stdin, stdout, stderr, getenv).execute(ctx, args)
 }
