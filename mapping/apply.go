@@ -1,0 +1,443 @@
+package mapping
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/custimport/custimport/importer/sheet"
+)
+
+// The general reasons of problems, the same for every row that has them.
+const (
+	ReasonNoField      = "maps to no field: every mapped cell is empty"
+	ReasonDigits       = "must hold digits only"
+	ReasonEmail        = "not an e-mail address"
+	ReasonRealDate     = "not a real date"
+	ReasonDigitCount   = "must be a whole number from 1 to 32"
+	ReasonInexact      = "stored as a number that Excel cannot hold exactly: store the column as text"
+	ReasonPostalNumber = "stored as a number; check leading zeros"
+	ReasonCellError    = "the cell holds a spreadsheet error; the field is left out"
+)
+
+// Result is one row mapped: what to send, who it is, and what is wrong with it.
+type Result struct {
+	// Fields are the API fields to send, in catalogue order (numbered custom fields by
+	// number). Secret fields are among them: never log them (Field.String hides them).
+	Fields []Field
+	// Identity names the row's customer.
+	Identity Identity
+	// Problems are the row's errors and warnings, in field order.
+	Problems []Problem
+	// Hash is a fingerprint of Fields (names and values, secrets included), the same across
+	// runs and machines: the first 16 bytes of the SHA-256 of a length-prefixed encoding.
+	Hash [16]byte
+}
+
+// Valid reports whether the row may be sent: it has no problem other than warnings.
+func (r Result) Valid() bool {
+	for _, p := range r.Problems {
+		if !p.Warning {
+			return false
+		}
+	}
+	return true
+}
+
+// Value returns the value the row sends for the named field, and whether it sends it.
+func (r Result) Value(name string) (string, bool) {
+	for _, f := range r.Fields {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// Apply maps one row. Cells missing at the end of a short row are empty.
+func (p *Plan) Apply(row sheet.Row) Result {
+	res := Result{Fields: make([]Field, 0, len(p.fields))}
+	fromRow := false
+	for i := range p.fields {
+		f := &p.fields[i]
+		if f.col < 0 {
+			if f.constVal != "" {
+				res.Fields = append(res.Fields, Field{Name: f.name, Value: f.constVal})
+			}
+			continue
+		}
+		var cell sheet.Cell
+		if f.col < len(row.Cells) {
+			cell = row.Cells[f.col]
+		}
+		if cell.Kind == sheet.Error {
+			res.Problems = append(res.Problems, f.problem(ReasonCellError, cell.Text, true))
+			cell = sheet.Cell{}
+		}
+		if cell.Kind != sheet.Date && isBlank(cell.Text) {
+			if f.defVal != "" {
+				res.Fields = append(res.Fields, Field{Name: f.name, Value: f.defVal})
+			}
+			continue
+		}
+		fromRow = true // the row has something for this field, sent or refused
+		if f.exact && cell.Kind == sheet.Number && !exactNumber(cell.Raw) {
+			res.Problems = append(res.Problems, f.problem(ReasonInexact, cell.Text, false))
+			continue
+		}
+		v, reason := f.convert(cell.Text, &cell)
+		if reason != "" {
+			res.Problems = append(res.Problems, f.problem(reason, cell.Text, false))
+			continue
+		}
+		if v == "" {
+			continue
+		}
+		if f.postal && cell.Kind == sheet.Number {
+			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, cell.Text, true))
+		}
+		res.Fields = append(res.Fields, Field{Name: f.name, Value: v})
+	}
+	if !fromRow {
+		res.Problems = append(res.Problems, Problem{Reason: ReasonNoField})
+	}
+	for _, f := range res.Fields {
+		switch f.Name {
+		case "code":
+			res.Identity.Code = f.Value
+		case "card_number":
+			res.Identity.CardNumber = f.Value
+		}
+	}
+	if p.keyCol >= 0 && p.keyCol < len(row.Cells) {
+		res.Identity.Key = strings.TrimSpace(row.Cells[p.keyCol].Text)
+	}
+	res.Hash = HashFields(res.Fields)
+	return res
+}
+
+// HashFields is the fingerprint of a set of fields to send, as in Result.Hash.
+func HashFields(fields []Field) [16]byte {
+	var buf [1024]byte
+	b := buf[:0]
+	for _, f := range fields {
+		b = binary.AppendUvarint(b, uint64(len(f.Name)))
+		b = append(b, f.Name...)
+		b = binary.AppendUvarint(b, uint64(len(f.Value)))
+		b = append(b, f.Value...)
+	}
+	sum := sha256.Sum256(b)
+	var h [16]byte
+	copy(h[:], sum[:16])
+	return h
+}
+
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+		default:
+			if s[i] < 0x80 {
+				return false
+			}
+			return strings.TrimSpace(s[i:]) == ""
+		}
+	}
+	return true
+}
+
+// exactNumber reports whether a number as an XLSX file stores it is one Excel holds
+// exactly: not in E-notation, and no more than 15 significant digits.
+func exactNumber(raw string) bool {
+	sig := 0
+	started := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == 'e' || c == 'E':
+			return false
+		case c >= '1' && c <= '9':
+			started = true
+			sig++
+		case c == '0':
+			if started {
+				sig++
+			}
+		}
+	}
+	// Trailing zeros after a decimal point are not significant, but Excel never writes them.
+	return sig <= 15
+}
+
+// field is a FieldMapping compiled for fast use on every row.
+type field struct {
+	name    string
+	order   int // catalogue position, then custom field number
+	col     int // index in the row; -1 for a constant
+	header  string
+	rule    Rule
+	ctype   CustomType
+	secret  bool
+	exact   bool
+	postal  bool
+	trs     []Transform
+	layouts []*dateLayout
+	// dateReason is "not a date in <format>".
+	dateReason   string
+	choices      []string
+	choiceReason string
+	constVal     string // the constant, converted; col < 0
+	defVal       string // the default, converted; "" when none
+}
+
+func (f *field) problem(reason, value string, warning bool) Problem {
+	if f.secret {
+		value = ""
+	}
+	return Problem{Field: f.name, Column: f.header, Reason: reason, Value: value, Warning: warning}
+}
+
+var isoDate = mustLayout("YYYY-MM-DD")
+
+var dateTimeLayouts = []*dateLayout{
+	mustLayout("YYYY-MM-DD HH:mm:ss"),
+	mustLayout("YYYY-MM-DD HH:mm"),
+	mustLayout("YYYY-MM-DDTHH:mm:ss"),
+	mustLayout("YYYY.MM.DD HH:mm:ss"),
+	isoDate,
+}
+
+func mustLayout(s string) *dateLayout {
+	l, err := compileLayout(s)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// compileField prepares a field mapping for rows; the column is left unresolved (-1).
+func compileField(fm *FieldMapping) field {
+	f := field{
+		name:   fm.Name,
+		col:    -1,
+		rule:   fm.Spec.Rule,
+		ctype:  fm.Type,
+		secret: fm.Spec.Secret || IsSecret(fm.Name),
+		exact:  fm.Spec.ExactNumber,
+		postal: fm.Name == "postal_code",
+		trs:    fm.Transforms,
+	}
+	f.order = len(catalog) - 1
+	for i, c := range catalog {
+		if c.Name == fm.Name && c.Rule != RuleCustomField {
+			f.order = i
+		}
+	}
+	f.order = f.order*10000 + CustomFieldNumber(fm.Name)
+	isDate := f.rule == RuleDate || (f.rule == RuleCustomField && (f.ctype == TypeDate || f.ctype == TypeDateTime))
+	if isDate {
+		switch {
+		case fm.layout != nil:
+			f.layouts = []*dateLayout{fm.layout}
+		case fm.DateFormat != "":
+			if l, err := compileLayout(fm.DateFormat); err == nil {
+				f.layouts = []*dateLayout{l}
+			}
+		case f.rule == RuleCustomField && f.ctype == TypeDateTime:
+			f.layouts = dateTimeLayouts
+		default:
+			f.layouts = []*dateLayout{isoDate}
+		}
+		if len(f.layouts) == 0 {
+			f.layouts = []*dateLayout{isoDate}
+		}
+		f.dateReason = "not a date in " + f.layouts[0].src
+	}
+	if len(fm.Choices) > 0 {
+		f.choices = fm.Choices
+		f.choiceReason = "not one of the choices (" + strings.Join(fm.Choices, ", ") + ")"
+	}
+	return f
+}
+
+// convert transforms a cell's text and checks it against the field's rule. It returns the
+// value to send ("" to send nothing) or the reason it cannot be sent. cell may be nil (a
+// constant or a default).
+func (f *field) convert(s string, cell *sheet.Cell) (string, string) {
+	if cell != nil && cell.Kind == sheet.Date && len(f.layouts) > 0 {
+		return f.formatDate(civilOf(cell.Time)), ""
+	}
+	for _, t := range f.trs {
+		s = t.Apply(s)
+	}
+	switch f.rule {
+	case RuleText:
+		return s, ""
+	case RuleDigits:
+		s = strings.TrimSpace(s)
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return "", ReasonDigits
+			}
+		}
+		return s, ""
+	case RuleEmail:
+		s = strings.TrimSpace(s)
+		if s != "" && !validEmail(s) {
+			return "", ReasonEmail
+		}
+		return s, ""
+	case RuleDate:
+		return f.date(s)
+	case RuleFlag:
+		if !Truthy(s) {
+			return "", ""
+		}
+		if f.name == "new_code" {
+			return "Yes", ""
+		}
+		return "true", ""
+	case RuleDigitCount:
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return "", ""
+		}
+		n, ok := atoiDigits(s)
+		if !ok || len(s) > 4 || n < 1 || n > 32 {
+			return "", ReasonDigitCount
+		}
+		return smallInts[n], ""
+	case RuleCustomField:
+		switch f.ctype {
+		case TypeDate, TypeDateTime:
+			return f.date(s)
+		case TypePick:
+			s = strings.TrimSpace(s)
+			if s == "" {
+				return "", ""
+			}
+			if c, ok := f.choice(s); ok {
+				return c, ""
+			}
+			return "", f.choiceReason
+		case TypeList:
+			return f.list(s)
+		}
+		return s, ""
+	}
+	return s, ""
+}
+
+var smallInts = func() [33]string {
+	var a [33]string
+	for i := range a {
+		a[i] = strconv.Itoa(i)
+	}
+	return a
+}()
+
+func (f *field) date(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ""
+	}
+	unreal := false
+	for _, l := range f.layouts {
+		c, err := l.parse(s)
+		if err == nil {
+			return f.formatDate(c), ""
+		}
+		if err == ErrNotRealDate {
+			unreal = true
+		}
+	}
+	if unreal {
+		return "", ReasonRealDate
+	}
+	return "", f.dateReason
+}
+
+func (f *field) formatDate(c civil) string {
+	var buf [19]byte
+	if f.rule == RuleCustomField && f.ctype == TypeDateTime {
+		return string(c.appendDateTime(buf[:0]))
+	}
+	return string(c.appendDate(buf[:0], '-'))
+}
+
+func (f *field) choice(s string) (string, bool) {
+	for _, c := range f.choices {
+		if strings.EqualFold(c, s) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+func (f *field) list(s string) (string, string) {
+	if strings.TrimSpace(s) == "" {
+		return "", ""
+	}
+	var b strings.Builder
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		c, ok := f.choice(item)
+		if !ok {
+			return "", f.choiceReason
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(c)
+	}
+	return b.String(), ""
+}
+
+// validEmail accepts local@domain.tld: no white space, one @, a domain of dot-separated
+// labels of letters, digits and hyphens (or non-ASCII), and a top-level label of two or more
+// characters that is not all digits.
+func validEmail(s string) bool {
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		return false
+	}
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at != strings.LastIndexByte(s, '@') || len(s) > 254 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	if len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return false
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if c <= ' ' || c == 0x7f || strings.IndexByte(`()<>[]\,;:"`, c) >= 0 {
+			return false
+		}
+	}
+	labels := 0
+	last := ""
+	for label := range strings.SplitSeq(domain, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			ok := c >= 0x80 || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+			if !ok {
+				return false
+			}
+		}
+		labels++
+		last = label
+	}
+	if labels < 2 || len(last) < 2 {
+		return false
+	}
+	_, allDigits := atoiDigits(last)
+	return !allDigits
+}

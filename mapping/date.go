@@ -1,0 +1,307 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Errors of ParseDate.
+var (
+	// ErrDateFormat: the text is not written in the layout.
+	ErrDateFormat = errors.New("not in the date format")
+	// ErrNotRealDate: the text has the layout's shape but names no real date or time (31/02).
+	ErrNotRealDate = errors.New("not a real date")
+)
+
+// ParseDate reads s, trimmed, as written in layout (tokens YYYY, YY, MM, M, DD, D, HH, mm,
+// ss; see the package documentation) and returns it as a UTC time. A bad layout, text not in
+// the layout (ErrDateFormat) and a date that does not exist (ErrNotRealDate) are errors.
+func ParseDate(layout, s string) (time.Time, error) {
+	l, err := compileLayout(layout)
+	if err != nil {
+		return time.Time{}, err
+	}
+	d, err := l.parse(s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.time(), nil
+}
+
+type tokenKind uint8
+
+const (
+	tokLiteral tokenKind = iota
+	tokYYYY
+	tokYY
+	tokMM
+	tokM
+	tokDD
+	tokD
+	tokHH
+	tokmm
+	tokss
+)
+
+type token struct {
+	kind tokenKind
+	lit  string // tokLiteral
+	// minW and maxW are how many digits a number token takes.
+	minW, maxW int
+}
+
+// dateLayout is a compiled date_format.
+type dateLayout struct {
+	src     string
+	tokens  []token
+	hasTime bool
+}
+
+var tokenNames = map[string]tokenKind{
+	"YYYY": tokYYYY, "YY": tokYY, "MM": tokMM, "M": tokM, "DD": tokDD, "D": tokD,
+	"HH": tokHH, "mm": tokmm, "ss": tokss,
+}
+
+// compileLayout reads a date_format.
+func compileLayout(layout string) (*dateLayout, error) {
+	l := &dateLayout{src: layout}
+	if strings.TrimSpace(layout) == "" {
+		return nil, errors.New("empty date format")
+	}
+	if len(layout) > 64 {
+		return nil, errors.New("date format too long")
+	}
+	seen := map[tokenKind]bool{}
+	for i := 0; i < len(layout); {
+		c := layout[i]
+		if isASCIILetter(c) && c != 'T' {
+			j := i
+			for j < len(layout) && layout[j] == c {
+				j++
+			}
+			name := layout[i:j]
+			k, ok := tokenNames[name]
+			if !ok {
+				return nil, fmt.Errorf("unknown token %q (known: YYYY, YY, MM, M, DD, D, HH, mm, ss)", name)
+			}
+			group := tokenGroup(k)
+			if seen[group] {
+				return nil, fmt.Errorf("token %q: the %s appears twice", name, groupName(group))
+			}
+			seen[group] = true
+			t := token{kind: k, minW: 1, maxW: 2}
+			switch k {
+			case tokYYYY:
+				t.minW, t.maxW = 4, 4
+			case tokYY:
+				t.minW, t.maxW = 2, 2
+			}
+			l.tokens = append(l.tokens, t)
+			i = j
+			continue
+		}
+		if c >= '0' && c <= '9' {
+			return nil, fmt.Errorf("digit %q in the format: only the tokens YYYY, YY, MM, M, DD, D, HH, mm, ss and separators", string(c))
+		}
+		j := i + 1
+		for j < len(layout) && !(isASCIILetter(layout[j]) && layout[j] != 'T') && !(layout[j] >= '0' && layout[j] <= '9') {
+			j++
+		}
+		l.tokens = append(l.tokens, token{kind: tokLiteral, lit: layout[i:j]})
+		i = j
+	}
+	for _, need := range []tokenKind{tokYYYY, tokMM, tokDD} {
+		if !seen[need] {
+			return nil, fmt.Errorf("no %s (a date format needs a year, a month and a day)", groupName(need))
+		}
+	}
+	if (seen[tokmm] || seen[tokss]) && !seen[tokHH] {
+		return nil, errors.New("minutes or seconds without hours (HH)")
+	}
+	if seen[tokss] && !seen[tokmm] {
+		return nil, errors.New("seconds without minutes (mm)")
+	}
+	l.hasTime = seen[tokHH]
+	// Two-letter tokens followed directly by another number take exactly two digits, so that
+	// YYYYMMDD reads 19081209. A lone M or D takes one or two.
+	for i := range l.tokens {
+		t := &l.tokens[i]
+		switch t.kind {
+		case tokMM, tokDD, tokHH, tokmm, tokss:
+			if i+1 < len(l.tokens) && l.tokens[i+1].kind != tokLiteral {
+				t.minW = 2
+			}
+		}
+	}
+	return l, nil
+}
+
+func isASCIILetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+
+// tokenGroup maps a token to the part of a date it sets.
+func tokenGroup(k tokenKind) tokenKind {
+	switch k {
+	case tokYY:
+		return tokYYYY
+	case tokM:
+		return tokMM
+	case tokD:
+		return tokDD
+	}
+	return k
+}
+
+func groupName(k tokenKind) string {
+	switch k {
+	case tokYYYY:
+		return "year"
+	case tokMM:
+		return "month"
+	case tokDD:
+		return "day"
+	case tokHH:
+		return "hour"
+	case tokmm:
+		return "minute"
+	}
+	return "second"
+}
+
+// civil is a parsed date and time of day.
+type civil struct {
+	y, mo, d, h, mi, s int
+}
+
+func (c civil) time() time.Time {
+	return time.Date(c.y, time.Month(c.mo), c.d, c.h, c.mi, c.s, 0, time.UTC)
+}
+
+// parse reads s, trimmed. It does not allocate.
+func (l *dateLayout) parse(s string) (civil, error) {
+	s = strings.TrimSpace(s)
+	c := civil{mo: -1}
+	if !l.match(s, 0, &c) {
+		return civil{}, ErrDateFormat
+	}
+	if !c.valid() {
+		return civil{}, ErrNotRealDate
+	}
+	return c, nil
+}
+
+// match matches tokens[i:] against s, backtracking over the widths of one- or two-digit
+// numbers.
+func (l *dateLayout) match(s string, i int, c *civil) bool {
+	if i == len(l.tokens) {
+		return s == ""
+	}
+	t := l.tokens[i]
+	if t.kind == tokLiteral {
+		if !strings.HasPrefix(s, t.lit) {
+			return false
+		}
+		return l.match(s[len(t.lit):], i+1, c)
+	}
+	for w := t.maxW; w >= t.minW; w-- {
+		if len(s) < w {
+			continue
+		}
+		n, ok := atoiDigits(s[:w])
+		if !ok {
+			continue
+		}
+		switch t.kind {
+		case tokYYYY:
+			c.y = n
+		case tokYY:
+			// Excel's rule: 00-29 is 2000-2029, 30-99 is 1930-1999.
+			if n < 30 {
+				c.y = 2000 + n
+			} else {
+				c.y = 1900 + n
+			}
+		case tokMM, tokM:
+			c.mo = n
+		case tokDD, tokD:
+			c.d = n
+		case tokHH:
+			c.h = n
+		case tokmm:
+			c.mi = n
+		case tokss:
+			c.s = n
+		}
+		if l.match(s[w:], i+1, c) {
+			return true
+		}
+	}
+	return false
+}
+
+func atoiDigits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+func (c civil) valid() bool {
+	if c.y < 1 || c.y > 9999 || c.mo < 1 || c.mo > 12 || c.d < 1 || c.d > daysIn(c.y, c.mo) {
+		return false
+	}
+	return c.h >= 0 && c.h <= 23 && c.mi >= 0 && c.mi <= 59 && c.s >= 0 && c.s <= 59
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// civilOf reads a time's wall clock (an XLSX date cell's value).
+func civilOf(t time.Time) civil {
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	return civil{y: y, mo: int(mo), d: d, h: h, mi: mi, s: s}
+}
+
+// appendDate appends YYYY-MM-DD.
+func (c civil) appendDate(b []byte, sep byte) []byte {
+	b = append4(b, c.y)
+	b = append(b, sep)
+	b = append2(b, c.mo)
+	b = append(b, sep)
+	return append2(b, c.d)
+}
+
+// appendDateTime appends YYYY.MM.DD HH:MM:SS, the API's date-time stamp.
+func (c civil) appendDateTime(b []byte) []byte {
+	b = c.appendDate(b, '.')
+	b = append(b, ' ')
+	b = append2(b, c.h)
+	b = append(b, ':')
+	b = append2(b, c.mi)
+	b = append(b, ':')
+	return append2(b, c.s)
+}
+
+func append4(b []byte, n int) []byte {
+	return append(b, byte('0'+n/1000%10), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+}
+
+func append2(b []byte, n int) []byte {
+	return append(b, byte('0'+n/10%10), byte('0'+n%10))
+}

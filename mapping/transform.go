@@ -1,0 +1,205 @@
+package mapping
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Transform is one step applied to a cell's text before it is checked and sent.
+type Transform uint8
+
+// The transforms.
+const (
+	Trim           Transform = iota // remove leading and trailing white space
+	Lower                           // lower case
+	Upper                           // upper case
+	Title                           // first letter of each word upper case: "o'brien" -> "O'Brien"
+	Digits                          // keep 0-9 only
+	CollapseSpaces                  // trim, and make every run of white space one space
+)
+
+var transformNames = [...]string{"trim", "lower", "upper", "title", "digits", "collapse_spaces"}
+
+func (t Transform) String() string {
+	if int(t) < len(transformNames) {
+		return transformNames[t]
+	}
+	return "Transform(?)"
+}
+
+// ParseTransform reads a transform's name, in any case.
+func ParseTransform(s string) (Transform, bool) {
+	i := slices.Index(transformNames[:], strings.ToLower(strings.TrimSpace(s)))
+	if i < 0 {
+		return 0, false
+	}
+	return Transform(i), true
+}
+
+// Apply transforms s. It allocates only when the result differs from s.
+func (t Transform) Apply(s string) string {
+	switch t {
+	case Trim:
+		return strings.TrimSpace(s)
+	case Lower:
+		return strings.ToLower(s)
+	case Upper:
+		return strings.ToUpper(s)
+	case Title:
+		return titleCase(s)
+	case Digits:
+		return keepDigits(s)
+	case CollapseSpaces:
+		return collapseSpaces(s)
+	}
+	return s
+}
+
+func keepDigits(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	if n == len(s) {
+		return s
+	}
+	b := make([]byte, 0, n)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+func collapseSpaces(s string) string {
+	s = strings.TrimSpace(s)
+	clean := true
+	prevSpace := false
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if sp && (prevSpace || r != ' ') {
+			clean = false
+			break
+		}
+		prevSpace = sp
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	prevSpace = false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			if !prevSpace {
+				b.WriteByte(' ')
+			}
+			prevSpace = true
+			continue
+		}
+		prevSpace = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// titleCase upper-cases the first letter of every word. A word written in one case
+// ("JOHN", "john") is lower-cased first; a word in mixed case ("McDonald") keeps its inner
+// capitals. After an apostrophe that follows a single letter ("o'brien", "d'arcy") a new
+// word starts; after a longer prefix ("don't") it does not.
+func titleCase(s string) string {
+	var b []byte
+	i := 0
+	for i < len(s) {
+		// Copy separators as they are.
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isWordRune(r) {
+			if b != nil {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		j := i
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if !isWordRune(r) {
+				break
+			}
+			j += size
+		}
+		word := s[i:j]
+		tw := titleWord(word)
+		if tw != word && b == nil {
+			b = make([]byte, 0, len(s)+4)
+			b = append(b, s[:i]...)
+		}
+		if b != nil {
+			b = append(b, tw...)
+		}
+		i = j
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || isApostrophe(r)
+}
+
+func isApostrophe(r rune) bool { return r == '\'' || r == '\u2019' }
+
+func titleWord(w string) string {
+	hasUpper, hasLower := false, false
+	for _, r := range w {
+		if unicode.IsUpper(r) {
+			hasUpper = true
+		} else if unicode.IsLower(r) {
+			hasLower = true
+		}
+	}
+	mixed := hasUpper && hasLower
+	if mixed {
+		// Keep inner capitals, but still ensure the first letter is one.
+		r, size := utf8.DecodeRuneInString(w)
+		if unicode.IsUpper(r) || !unicode.IsLetter(r) {
+			return w
+		}
+		return string(unicode.ToTitle(r)) + w[size:]
+	}
+	var b strings.Builder
+	b.Grow(len(w))
+	start := true // the next letter starts a word
+	letters := 0  // letters since the word started
+	for _, r := range w {
+		if isApostrophe(r) {
+			b.WriteRune(r)
+			start = letters == 1
+			letters = 0
+			continue
+		}
+		if start && unicode.IsLetter(r) {
+			b.WriteRune(unicode.ToTitle(r))
+			start = false
+		} else {
+			if unicode.IsDigit(r) {
+				start = false
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	if b.String() == w {
+		return w
+	}
+	return b.String()
+}
