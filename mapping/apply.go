@@ -173,17 +173,19 @@ func exactNumber(raw string) bool {
 
 // field is a FieldMapping compiled for fast use on every row.
 type field struct {
-	name    string
-	order   int // catalogue position, then custom field number
-	col     int // index in the row; -1 for a constant
-	header  string
-	rule    Rule
-	ctype   CustomType
-	secret  bool
-	exact   bool
-	postal  bool
-	trs     []Transform
-	layouts []*dateLayout
+	name   string
+	order  int // catalogue position, then custom field number
+	col    int // index in the row; -1 for a constant
+	header string
+	rule   Rule
+	ctype  CustomType
+	secret bool
+	// hideValue: the field's column also feeds a secret field.
+	hideValue bool
+	exact     bool
+	postal    bool
+	trs       []Transform
+	layouts   []*dateLayout
 	// dateReason is "not a date in <format>".
 	dateReason   string
 	choices      []string
@@ -193,7 +195,7 @@ type field struct {
 }
 
 func (f *field) problem(reason, value string, warning bool) Problem {
-	if f.secret {
+	if f.secret || f.hideValue {
 		value = ""
 	}
 	return Problem{Field: f.name, Column: f.header, Reason: reason, Value: value, Warning: warning}

@@ -119,6 +119,14 @@ func (m *Mapping) Bind(header []string) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	// A column that feeds a secret field is secret wherever it is used: a problem of another
+	// field fed by it must not show its value either.
+	secretCols := p.SecretColumns()
+	for i := range p.fields {
+		if slices.Contains(secretCols, p.fields[i].col) {
+			p.fields[i].hideValue = true
+		}
+	}
 	slices.SortStableFunc(p.fields, func(a, b field) int { return a.order - b.order })
 	return p, nil
 }

@@ -124,13 +124,13 @@ func compileLayout(layout string) (*dateLayout, error) {
 		return nil, errors.New("seconds without minutes (mm)")
 	}
 	l.hasTime = seen[tokHH]
-	// Two-letter tokens followed directly by another number take exactly two digits, so that
-	// YYYYMMDD reads 19081209. A lone M or D takes one or two.
+	// Two-letter tokens next to another number (either side) take exactly two digits, so that
+	// YYYYMMDD reads 19081209 and refuses 1908129. A lone M or D takes one or two.
 	for i := range l.tokens {
 		t := &l.tokens[i]
 		switch t.kind {
 		case tokMM, tokDD, tokHH, tokmm, tokss:
-			if i+1 < len(l.tokens) && l.tokens[i+1].kind != tokLiteral {
+			if (i+1 < len(l.tokens) && l.tokens[i+1].kind != tokLiteral) || (i > 0 && l.tokens[i-1].kind != tokLiteral) {
 				t.minW = 2
 			}
 		}
