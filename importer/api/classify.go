@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+)
+
+// credentialWords are the phrases of an API error text that mean the credentials, not the
+// row, are wrong. The one list; credentialsWrong applies it.
+var credentialWords = regexp.MustCompile(`(?i)` +
+	`\bauthenticat(e|ed|ion)\b|\bcredentials?\b|\bpassword\b|\bapi[ _-]?(access[ _-]?)?key\b|` +
+	`\buser_id\b|\baccount_id\b|\buser_password\b|\buser_api_key\b|\blog ?in\b|` +
+	`\bunauthori[sz]ed\b|\bnot authori[sz]ed\b|\baccess denied\b|\bpermission denied\b|` +
+	`\binvalid (user|account)\b|\bunknown (user|account)\b`)
+
+// customerSecretWords name the customer's own secret fields, whose errors are the row's,
+// not the credentials': they are blanked before credentialWords is applied.
+var customerSecretWords = regexp.MustCompile(`(?i)\bcustomer[ _'’s]*(password|pin|login|username|user name)\b`)
+
+// credentialsWrong reports whether an API error text says the credentials were refused,
+// e.g. "Authentication failed: invalid user_id, user_password or account_id".
+func credentialsWrong(msg string) bool {
+	return credentialWords.MatchString(customerSecretWords.ReplaceAllString(msg, " "))
+}
+
+// transportOutcome classifies a request that got no HTTP answer. Before a connection was
+// obtained (dial, DNS, TLS handshake, a timeout or cancellation while connecting) the
+// request surely did not reach the API; after it, it may have.
+func transportOutcome(err error, gotConn, wrote bool, timeout time.Duration) Outcome {
+	msg := describe(err, timeout)
+	if !gotConn || (!wrote && isConnectError(err)) {
+		if isTimeout(err) {
+			msg = "timed out before connecting: " + msg
+		}
+		return Outcome{Kind: NotProcessed, Message: msg}
+	}
+	if !wrote {
+		return Outcome{Kind: MaybeProcessed, Message: "sending the request: " + msg}
+	}
+	return Outcome{Kind: MaybeProcessed, Message: "waiting for the answer: " + msg}
+}
+
+// isConnectError reports errors that happen only while connecting.
+func isConnectError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || isTLSError(err)
+}
+
+func isTLSError(err error) bool {
+	var (
+		verify  *tls.CertificateVerificationError
+		record  tls.RecordHeaderError
+		alert   tls.AlertError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &alert) ||
+		errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) ||
+		strings.Contains(err.Error(), "tls: ")
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// describe says what went wrong in words, without the request's URL (it may carry a
+// query with a secret).
+func describe(err error, timeout time.Duration) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer within " + timeout.String()
+	case errors.As(err, &dns):
+		if dns.IsNotFound {
+			return "DNS: host " + dns.Name + " not found"
+		}
+		return "DNS lookup failed: " + dns.Error()
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: " + err.Error()
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by the server"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed by the server before the answer was complete"
+	case isTLSError(err):
+		return "TLS handshake failed: " + err.Error()
+	case isTimeout(err):
+		return "timed out (" + timeout.String() + "): " + err.Error()
+	}
+	return err.Error()
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date (relative to the
+// answer's Date header, else now), capped at MaxRetryAfter; 0 when absent or unreadable.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+		if n > uint64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter
+		}
+		d = time.Duration(n) * time.Second
+	} else {
+		at, err := http.ParseTime(v)
+		if err != nil {
+			return 0
+		}
+		if date, err := http.ParseTime(h.Get("Date")); err == nil {
+			now = date
+		}
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
+}
+
+// sanitize makes an untrusted text fit for a results file and a terminal: every secret
+// (raw or form-encoded) replaced, invalid UTF-8 replaced, control and bidi characters
+// removed, white space collapsed, and at most maxMessageLen characters kept.
+func sanitize(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		s = strings.ReplaceAll(s, sec, redacted)
+		if enc := url.QueryEscape(sec); enc != sec {
+			s = strings.ReplaceAll(s, enc, redacted)
+		}
+		if enc := url.PathEscape(sec); enc != sec {
+			s = strings.ReplaceAll(s, enc, redacted)
+		}
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	out := make([]rune, 0, min(len(s), maxMessageLen+1))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = space || unicode.IsSpace(r)
+			continue
+		}
+		if unicode.Is(unicode.Cf, r) { // bidi overrides, zero-width characters
+			continue
+		}
+		if space && len(out) > 0 {
+			out = append(out, ' ')
+		}
+		space = false
+		out = append(out, r)
+		if len(out) > maxMessageLen {
+			out = append(out[:maxMessageLen-1], '…')
+			break
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const (
+	xmlNew = `<?xml version="1.0" encoding="UTF-8"?>
+<response status="success">
+  <customer status="new">
+    <code>1234567890123456</code>
+  </customer>
+</response>`
+	xmlUpdateCard = `<response status="success"><customer status="update"><code>89898989898989</code><card_number>1212121212</card_number></customer></response>`
+	xmlError      = `<response status="error"><error>Invalid custom_date: use YYYY-MM-DD</error></response>`
+	jsonNew       = `{"status":"success","customer":{"status":"new","code":"1234567890123456"}}`
+	jsonWrapped   = `{"response":{"status":"success","customer":{"status":"update","code":"42","card_number":"777"}}}`
+)
+
+func TestParseAnswer(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want answer
+		bad  bool // unreadable
+	}{
+		{name: "xml new", body: xmlNew, want: answer{Success: true, Status: "new", Code: "1234567890123456"}},
+		{name: "xml update with card", body: xmlUpdateCard, want: answer{Success: true, Status: "update", Code: "89898989898989", CardNumber: "1212121212"}},
+		{name: "xml status case", body: `<response status="SUCCESS"><customer status="Update"><code> 7 </code></customer></response>`, want: answer{Success: true, Status: "update", Code: "7"}},
+		{name: "xml bom and space", body: "\ufeff\n  " + xmlNew, want: answer{Success: true, Status: "new", Code: "1234567890123456"}},
+		{name: "xml latin1", body: "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><response status=\"error\"><error>caf\xe9</error></response>", want: answer{Error: "café"}},
+		{name: "xml error", body: xmlError, want: answer{Error: "Invalid custom_date: use YYYY-MM-DD"}},
+		{name: "xml two errors", body: `<response status="error"><error>a</error><error> b </error></response>`, want: answer{Error: "a; b"}},
+		{name: "xml error without message", body: `<response status="error"></response>`, want: answer{}},
+		{name: "xml comment after root", body: xmlNew + "<!-- served by x -->\n", want: answer{Success: true, Status: "new", Code: "1234567890123456"}},
+		{name: "xml cdata code", body: `<response status="success"><customer status="new"><code><![CDATA[55]]></code></customer></response>`, want: answer{Success: true, Status: "new", Code: "55"}},
+		{name: "xml code not digits", body: `<response status="success"><customer status="new"><code>12a</code></customer></response>`, bad: true},
+		{name: "xml code too long", body: `<response status="success"><customer status="new"><code>` + strings.Repeat("1", 65) + `</code></customer></response>`, bad: true},
+		{name: "xml code missing", body: `<response status="success"><customer status="new"></customer></response>`, bad: true},
+		{name: "xml two codes", body: `<response status="success"><customer status="new"><code>1</code><code>2</code></customer></response>`, bad: true},
+		{name: "xml two customers", body: `<response status="success"><customer status="new"><code>1</code></customer><customer status="new"><code>2</code></customer></response>`, bad: true},
+		{name: "xml card not digits", body: `<response status="success"><customer status="new"><code>1</code><card_number>x</card_number></customer></response>`, bad: true},
+		{name: "xml customer status odd", body: `<response status="success"><customer status="deleted"><code>1</code></customer></response>`, bad: true},
+		{name: "xml no status", body: `<response><customer status="new"><code>1</code></customer></response>`, bad: true},
+		{name: "xml status odd", body: `<response status="pending"></response>`, bad: true},
+		{name: "xml wrong root", body: `<html><body>502 Bad Gateway</body></html>`, bad: true},
+		{name: "xml truncated", body: xmlNew[:len(xmlNew)-20], bad: true},
+		{name: "xml trailing element", body: xmlNew + "<response/>", bad: true},
+		{name: "xml trailing text", body: xmlNew + "junk", bad: true},
+		{name: "xml unknown encoding", body: `<?xml version="1.0" encoding="EBCDIC"?><response status="error"/>`, bad: true},
+		{name: "xml entity", body: `<!DOCTYPE r [<!ENTITY a "aaaa">]><response status="error"><error>&a;</error></response>`, bad: true},
+
+		{name: "json new", body: jsonNew, want: answer{Success: true, Status: "new", Code: "1234567890123456"}},
+		{name: "json wrapped", body: jsonWrapped, want: answer{Success: true, Status: "update", Code: "42", CardNumber: "777"}},
+		{name: "json numeric code", body: `{"status":"success","customer":{"status":"new","code":1234567890123456,"card_number":99}}`, want: answer{Success: true, Status: "new", Code: "1234567890123456", CardNumber: "99"}},
+		{name: "json null card", body: `{"status":"success","customer":{"status":"new","code":"1","card_number":null}}`, want: answer{Success: true, Status: "new", Code: "1"}},
+		{name: "json error string", body: `{"status":"error","error":"Multiple customers match card_number"}`, want: answer{Error: "Multiple customers match card_number"}},
+		{name: "json errors list", body: `{"status":"error","errors":["a",{"message":"b"},{"code":3}]}`, want: answer{Error: "a; b"}},
+		{name: "json error without status", body: `{"error":"bad"}`, want: answer{Error: "bad"}},
+		{name: "json wrapped error", body: `{"response":{"status":"error","errors":[{"message":"x"}]}}`, want: answer{Error: "x"}},
+		{name: "json error message key", body: `{"status":"error","message":"m"}`, want: answer{Error: "m"}},
+		{name: "json float code", body: `{"status":"success","customer":{"status":"new","code":1.5e3}}`, bad: true},
+		{name: "json negative code", body: `{"status":"success","customer":{"status":"new","code":-1}}`, bad: true},
+		{name: "json no customer", body: `{"status":"success"}`, bad: true},
+		{name: "json customer not object", body: `{"status":"success","customer":[1]}`, bad: true},
+		{name: "json status not string", body: `{"status":1}`, bad: true},
+		{name: "json no status", body: `{"customer":{"status":"new","code":"1"}}`, bad: true},
+		{name: "json response not object", body: `{"response":"ok"}`, bad: true},
+		{name: "json trailing", body: jsonNew + "x", bad: true},
+		{name: "json truncated", body: jsonNew[:20], bad: true},
+		{name: "json array", body: `[1]`, bad: true},
+
+		{name: "jsonp", body: `cb(` + jsonNew + `);`, want: answer{Success: true, Status: "new", Code: "1234567890123456"}},
+		{name: "jsonp dotted spaced", body: "/**/ jQuery1_2.$cb ( " + jsonWrapped + " ) ;\n", want: answer{Success: true, Status: "update", Code: "42", CardNumber: "777"}},
+		{name: "jsonp error", body: `fn({"status":"error","error":"nope"})`, want: answer{Error: "nope"}},
+		{name: "jsonp no paren", body: `cb ` + jsonNew, bad: true},
+		{name: "jsonp unclosed", body: `cb(` + jsonNew, bad: true},
+		{name: "jsonp bad name", body: `a..b(` + jsonNew + `)`, bad: true},
+		{name: "jsonp array", body: `cb([1])`, bad: true},
+		{name: "jsonp code", body: `alert(1)`, bad: true},
+
+		{name: "empty", body: "", bad: true},
+		{name: "spaces", body: " \n\t", bad: true},
+		{name: "plain text", body: "OK", bad: true},
+		{name: "digit", body: "1", bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseAnswer([]byte(tt.body))
+			if tt.bad {
+				if err == nil {
+					t.Fatalf("parseAnswer = %+v, want unreadable", got)
+				}
+				if !errors.Is(err, errUnreadable) {
+					t.Errorf("error %v is not errUnreadable", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseAnswer: %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("parseAnswer = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCredentialsWrong(t *testing.T) {
+	tests := []struct {
+		msg  string
+		want bool
+	}{
+		{"Authentication failed: invalid user_id, user_password or account_id", true},
+		{"Could not authenticate", true},
+		{"Invalid credentials", true},
+		{"Wrong password", true},
+		{"Invalid API key", true},
+		{"api_access_key not valid", true},
+		{"Unknown account_id", true},
+		{"Login failed", true},
+		{"Unauthorized", true},
+		{"You are not authorised to use this call", true},
+		{"ACCESS DENIED", true},
+		{"Invalid user", true},
+		{"Invalid custom_date: use YYYY-MM-DD", false},
+		{"Multiple customers match this card_number", false},
+		{"customer_password too short", false},
+		{"The customer's password must have 6 characters", false},
+		{"customer_PIN must be digits", false},
+		{"customer_username taken", false},
+		{"custom_field_3 expects a date", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.msg, func(t *testing.T) {
+			if got := credentialsWrong(tt.msg); got != tt.want {
+				t.Errorf("credentialsWrong(%q) = %v, want %v", tt.msg, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	long := strings.Repeat("é", 600)
+	tests := []struct {
+		name    string
+		in      string
+		secrets []string
+		want    string
+	}{
+		{name: "plain", in: "bad date", want: "bad date"},
+		{name: "controls", in: "a\x00b\x1b[31mc\r\nd\t\te", want: "ab[31mc d e"},
+		{name: "bidi", in: "abc\u202edef", want: "abcdef"},
+		{name: "invalid utf8", in: "a\xffb", want: "a\ufffdb"},
+		{name: "trim", in: "  x  ", want: "x"},
+		{name: "secret", in: "password s3cr3t+/ wrong (s3cr3t%2B%2F)", secrets: []string{"s3cr3t+/"}, want: "password [redacted] wrong ([redacted])"},
+		{name: "long", in: long, want: strings.Repeat("é", maxMessageLen-1) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sanitize(tt.in, tt.secrets); got != tt.want {
+				t.Errorf("sanitize = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
