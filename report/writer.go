@@ -1,0 +1,333 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Errors of the results writer, for errors.Is.
+var (
+	// ErrFormat: the results path ends in neither .csv nor .xlsx.
+	ErrFormat = errors.New("results file must end in .csv or .xlsx")
+	// ErrMissingRow: Close found a gap in the rows' Seq numbers.
+	ErrMissingRow = errors.New("a row never reached the results")
+	// ErrDuplicateRow: Add got a Seq that was already added.
+	ErrDuplicateRow = errors.New("row added twice")
+	// ErrClosed: Add after Close or Abort.
+	ErrClosed = errors.New("results writer is closed")
+	// ErrTooManyRows: an XLSX sheet holds at most 1,048,576 rows, header included.
+	ErrTooManyRows = errors.New("too many rows for an XLSX sheet; use a .csv results file")
+)
+
+// When the CSV writer hands what it has written to the operating system: once this much
+// time has passed since the last time, or once this many rows have piled up, whichever
+// comes first. A crash of the process loses at most the rows written since then.
+const (
+	flushInterval = 200 * time.Millisecond
+	flushRows     = 1000
+)
+
+// Writer writes the results file: one row per input row, in input order, whatever order
+// the rows finish in.
+//
+// The file is written under a temporary name beside the destination (see PartialPath) and
+// renamed into place by Close, so the destination only ever holds a complete file.
+//
+// CSV: rows reach the partial file as soon as they are next in input order, flushed to the
+// operating system at least every 200 ms or 1,000 rows and always as whole rows, so a crash
+// of the process leaves a partial file whose content is a readable prefix of the results
+// (at most the rows of the last 200 ms, or those added since the last Add or Flush, are
+// lost). The CSV is UTF-8 with a byte order mark (Excel reads a CSV without one in the
+// computer's legacy code page and garbles accented names), CRLF line endings (RFC 4180
+// and what Excel writes), fields quoted only when needed, and line breaks inside a cell
+// written as LF.
+//
+// XLSX: one sheet named "Results" with a bold, frozen header row, column widths set, the
+// status cell coloured (green for new, update, unchanged and valid; red for invalid and
+// error; amber for unknown and skipped) and every cell written as text, so "06083" stays
+// "06083". The workbook format cannot be read before it is finished: the rows are streamed
+// to a temporary file and the workbook is only written out by Close or Abort, so a crash
+// leaves no readable prefix. A cell holds at most 32,767 characters (Excel's limit); longer
+// values are cut.
+//
+// Every cell, fixed columns and input alike, goes through SafeCell.
+//
+// A Writer is safe for use by several goroutines, though one owner calling Add, with Flush
+// from a ticker if rows may arrive slowly, is the intended use.
+type Writer struct {
+	mu      sync.Mutex
+	path    string
+	tmp     string
+	enc     encoder
+	next    int         // the Seq of the next row to write
+	pending map[int]Row // rows that finished before the row ahead of them
+	rec     []string    // reused record buffer
+	last    int         // Number of the last row written
+	written int
+	err     error // sticky: the first write error
+	done    bool
+
+	now       func() time.Time
+	lastFlush time.Time
+	unflushed int
+}
+
+// encoder is one file format of the results.
+type encoder interface {
+	// write adds one record, whose column 1 holds the status st.
+	write(rec []string, st Status) error
+	// flush hands the rows written so far to the operating system (CSV); a no-op for XLSX.
+	flush() error
+	// finish completes the file at its temporary path, syncs it to disk and closes it.
+	finish() error
+}
+
+// Create starts a results file at path, a .csv or .xlsx file by its extension (in any
+// case), whose header is FixedColumns followed by inputHeader. Nothing is at path until
+// Close succeeds.
+func Create(path string, inputHeader []string) (*Writer, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".csv" && ext != ".xlsx" {
+		return nil, fmt.Errorf("results %q: %w", path, ErrFormat)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("results %q: is a directory", path)
+	}
+	base := filepath.Base(path)
+	tmp := filepath.Join(filepath.Dir(path), strings.TrimSuffix(base, filepath.Ext(base))+".partial"+filepath.Ext(base))
+
+	header := make([]string, 0, len(FixedColumns)+len(inputHeader))
+	header = append(header, FixedColumns...)
+	for _, h := range inputHeader {
+		header = append(header, SafeCell(h))
+	}
+	var (
+		enc encoder
+		err error
+	)
+	if ext == ".csv" {
+		enc, err = newCSVEncoder(tmp, header)
+	} else {
+		enc, err = newXLSXEncoder(tmp, header)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("results %q: %w", path, err)
+	}
+	w := &Writer{
+		path:    path,
+		tmp:     tmp,
+		enc:     enc,
+		pending: make(map[int]Row),
+		now:     time.Now,
+	}
+	w.lastFlush = w.now()
+	return w, nil
+}
+
+// Path returns the results file's final path.
+func (w *Writer) Path() string { return w.path }
+
+// PartialPath returns the temporary file the results are written to until Close renames
+// it to Path. After Abort, or a failed Close, the partial file is left there.
+func (w *Writer) PartialPath() string { return w.tmp }
+
+// Add takes one finished row. Rows may come in any order; each is written as soon as every
+// row before it (by Seq) has been. Rows that come early are held in memory until then: the
+// caller bounds how far ahead of the oldest unfinished row it runs.
+func (w *Writer) Add(r Row) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return fmt.Errorf("results %q: add row %d: %w", w.path, r.Number, ErrClosed)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if r.Seq < 0 {
+		return fmt.Errorf("results %q: row %d: negative seq %d", w.path, r.Number, r.Seq)
+	}
+	if _, dup := w.pending[r.Seq]; dup || r.Seq < w.next {
+		return fmt.Errorf("results %q: row %d (seq %d): %w", w.path, r.Number, r.Seq, ErrDuplicateRow)
+	}
+	if r.Seq != w.next {
+		w.pending[r.Seq] = r
+		return nil
+	}
+	if err := w.writeRow(r); err != nil {
+		return err
+	}
+	for {
+		p, ok := w.pending[w.next]
+		if !ok {
+			break
+		}
+		delete(w.pending, w.next)
+		if err := w.writeRow(p); err != nil {
+			return err
+		}
+	}
+	if w.unflushed >= flushRows || w.now().Sub(w.lastFlush) >= flushInterval {
+		return w.flushLocked()
+	}
+	return nil
+}
+
+// Flush hands the rows written so far to the operating system, so that a crash of the
+// process from now on leaves them in the partial file (CSV only; a no-op for XLSX).
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done || w.err != nil {
+		return w.err
+	}
+	return w.flushLocked()
+}
+
+// Written returns how many rows have been written so far (rows held back waiting for an
+// earlier row are not counted).
+func (w *Writer) Written() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written
+}
+
+// Close writes the rest, syncs the file to disk and renames it into place. When a row is
+// missing (a gap in Seq), Close writes the rows after the gap all the same, leaves the
+// partial file and returns an error wrapping ErrMissingRow that names the first missing
+// Seq. Close and Abort after Close do nothing.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return nil
+	}
+	w.done = true
+	if w.err != nil {
+		_ = w.enc.finish()
+		return fmt.Errorf("%w (partial results left in %q)", w.err, w.tmp)
+	}
+	if len(w.pending) > 0 {
+		missing, held := w.next, len(w.pending)
+		after := w.last
+		w.drain()
+		if err := w.enc.finish(); err != nil && w.err == nil {
+			w.err = fmt.Errorf("results %q: %w", w.path, err)
+		}
+		if w.err != nil {
+			return fmt.Errorf("%w (partial results left in %q)", w.err, w.tmp)
+		}
+		where := "the first data row"
+		if missing > 0 {
+			where = fmt.Sprintf("the data row after row %d", after)
+		}
+		return fmt.Errorf("results %q: %w: seq %d (%s) never arrived; %d later rows were written after the gap (partial results left in %q)",
+			w.path, ErrMissingRow, missing, where, held, w.tmp)
+	}
+	if err := w.enc.finish(); err != nil {
+		return fmt.Errorf("results %q: %w (partial results left in %q)", w.path, err, w.tmp)
+	}
+	if err := os.Rename(w.tmp, w.path); err != nil {
+		return fmt.Errorf("results: %w (the results are in %q)", err, w.tmp)
+	}
+	// The rename is durable once the directory is synced; not every system can sync a
+	// directory, and the file itself is already safe, so a failure here is not reported.
+	syncDir(filepath.Dir(w.path))
+	return nil
+}
+
+// Abort ends a run that cannot finish: it writes every row it holds (in Seq order, with
+// gaps where rows never came), completes the partial file and leaves it at PartialPath,
+// without renaming it into place. It returns only an error of writing the file. Abort
+// after Close does nothing, so `defer w.Abort()` is safe.
+func (w *Writer) Abort() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return nil
+	}
+	w.done = true
+	if w.err == nil {
+		w.drain()
+	}
+	err := w.enc.finish()
+	if w.err != nil {
+		return w.err
+	}
+	if err != nil {
+		return fmt.Errorf("results %q: %w", w.tmp, err)
+	}
+	return nil
+}
+
+// drain writes the held-back rows in Seq order, after a gap.
+func (w *Writer) drain() {
+	for len(w.pending) > 0 && w.err == nil {
+		lo := -1
+		for s := range w.pending {
+			if lo < 0 || s < lo {
+				lo = s
+			}
+		}
+		r := w.pending[lo]
+		delete(w.pending, lo)
+		_ = w.writeRow(r)
+	}
+}
+
+// writeRow encodes one row and advances next past it.
+func (w *Writer) writeRow(r Row) error {
+	rec := appendCells(w.rec[:0], r)
+	w.rec = rec
+	if err := w.enc.write(rec, r.Status); err != nil {
+		w.err = fmt.Errorf("results %q: row %d: %w", w.path, r.Number, err)
+		return w.err
+	}
+	w.next = r.Seq + 1
+	w.last = r.Number
+	w.written++
+	w.unflushed++
+	return nil
+}
+
+// appendCells appends the cells of r's line of the results file to rec.
+func appendCells(rec []string, r Row) []string {
+	rec = append(rec,
+		strconv.Itoa(r.Number),
+		SafeCell(string(r.Status)),
+		SafeCell(r.Code),
+		SafeCell(r.CardNumber),
+		SafeCell(oneLine(r.Messages)),
+		strconv.Itoa(r.Attempts),
+	)
+	for _, c := range r.Input {
+		rec = append(rec, SafeCell(c))
+	}
+	return rec
+}
+
+func (w *Writer) flushLocked() error {
+	if err := w.enc.flush(); err != nil {
+		w.err = fmt.Errorf("results %q: %w", w.tmp, err)
+		return w.err
+	}
+	w.unflushed = 0
+	w.lastFlush = w.now()
+	return nil
+}
+
+// syncDir syncs a directory so that a rename in it survives a power cut, where the system
+// allows it.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}
