@@ -123,7 +123,9 @@ func (st *store) apply(req *request, now time.Time) (result, error) {
 	}
 
 	card := req.card
-	if card != "" {
+	// A card number the customer already holds is no change, even where a data file
+	// gave it to others too.
+	if card != "" && (target == nil || target.CardNumber != card) {
 		for _, other := range st.byCard[card] {
 			if other != target {
 				return result{}, fmt.Errorf("card number %s already belongs to another customer", quote(card))
