@@ -282,7 +282,7 @@ func ruleCases() []ruleCase {
 				field(tb, cs, "8888", "first_name", "Eve")
 			}},
 		{name: "rule5/old card freed after replace",
-			setup: []map[string]string{m("code", "8888", "card_number", "1234", "first_name", "Ann"), m("card_number", "8888", "first_name", "Eve")},
+			setup:  []map[string]string{m("code", "8888", "card_number", "1234", "first_name", "Ann"), m("card_number", "8888", "first_name", "Eve")},
 			params: m("card_number", "1234", "first_name", "Fay"), want: "new",
 			check: func(tb testing.TB, got answer, _ []answer, cs []Customer) {
 				card(tb, cs, got.Code, "1234")

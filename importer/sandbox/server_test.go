@@ -165,7 +165,9 @@ func TestJSONFormats(t *testing.T) {
 				if !strings.HasPrefix(body, "handle.answer({") || !strings.HasSuffix(strings.TrimSpace(body), "})") {
 					t.Errorf("JSONP answer %q", body)
 				}
-			}, func(b string) string { return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(b), "handle.answer("), ")") }},
+			}, func(b string) string {
+				return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(b), "handle.answer("), ")")
+			}},
 		{"jsonp condensed", map[string]string{"output": "JSON", "callback": "$cb_1", "condensed": "yes", "first_name": "Ann"}, "application/javascript",
 			func(t *testing.T, body string) {
 				if !strings.HasPrefix(body, `$cb_1({"status":"success"`) || !strings.HasSuffix(body, "}})") {
@@ -504,7 +506,7 @@ func TestFaults(t *testing.T) {
 	}{
 		{name: "fail before", cfg: func(c *Config) { c.FailRate = 1 }, status: 500, faults: Faults{FailBefore: 1}},
 		{name: "fail after", cfg: func(c *Config) { c.FailRate, c.FailMode = 1, FailAfter }, status: 500, applied: true, faults: Faults{FailAfter: 1}},
-		{name: "throttle", cfg: func(c *Config) { c.ThrottleRate, c.RetryAfter = 1, 1500 * time.Millisecond }, status: 429, faults: Faults{Throttle: 1},
+		{name: "throttle", cfg: func(c *Config) { c.ThrottleRate, c.RetryAfter = 1, 1500*time.Millisecond }, status: 429, faults: Faults{Throttle: 1},
 			check: func(t *testing.T, resp *http.Response) {
 				if ra := resp.Header.Get("Retry-After"); ra != "2" {
 					t.Errorf("Retry-After %q, want 2", ra)
