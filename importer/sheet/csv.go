@@ -1,0 +1,404 @@
+package sheet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrUnclosedQuote is wrapped by the CSVError for a quoted field that is still open at the
+// end of the file: a " is missing somewhere from the row it names onwards.
+var ErrUnclosedQuote = errors.New(`a quoted field is never closed: a " is missing`)
+
+// CSVError is a malformed CSV file. It says where: the row as Row.Number counts it, and
+// the line and byte column (both from 1) in the file. It wraps Err and ErrFormat.
+type CSVError struct {
+	Path   string
+	Row    int
+	Line   int
+	Column int
+	Err    error
+}
+
+func (e *CSVError) Error() string {
+	return fmt.Sprintf("%s: row %d (line %d, column %d): %v", e.Path, e.Row, e.Line, e.Column, e.Err)
+}
+
+// Unwrap returns Err and ErrFormat, so that errors.Is finds either.
+func (e *CSVError) Unwrap() []error { return []error{e.Err, ErrFormat} }
+
+// OpenCSV opens a CSV file for streaming. What it accepts:
+//
+//   - Encoding: UTF-8 with or without a BOM, and UTF-16 with a BOM. A file whose first
+//     64 KiB are not UTF-8 is read as Windows-1252 (and Warnings says so); bytes that are
+//     not UTF-8 further on are read as Windows-1252 one by one. opt.Encoding forces an
+//     encoding (see ParseEncoding); forced UTF-8 replaces bad bytes with U+FFFD.
+//   - Delimiter: the most frequent of , ; tab | outside quotes in the first line (comma
+//     on a tie or when there is none), unless opt.Delimiter is set. When every delimiter
+//     of the first line is followed by a space ("a, b, c"), leading spaces of fields are
+//     dropped.
+//   - Line ends: LF, CRLF, and lone CR (classic Mac), inside quoted fields too; any of
+//     them inside a quoted field reads as "\n".
+//   - Quotes: RFC 4180 quoting with "" for a quote. A quote inside an unquoted field
+//     (12" pizza) is kept as it is, as spreadsheet programs do; a quoted field still open
+//     at the end of the file is a *CSVError wrapping ErrUnclosedQuote.
+//   - Rows keep the number of cells they have (ragged rows are the caller's business).
+//     Row.Number counts records from 1, each blank line counting as one; blank lines and
+//     records whose cells are all empty are not returned. Every cell is String, or Empty
+//     when its text is empty.
+//
+// A ZIP (an .xlsx under a .csv name), an OLE2 file or one full of NUL bytes is refused
+// with an error wrapping ErrFormat. An empty file gives io.EOF at the first Next.
+func OpenCSV(path string, opt Options) (Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	reopen := func() (io.ReadCloser, error) { return os.Open(path) }
+	r, err := csvNew(path, f, reopen, opt)
+	if err != nil {
+		_ = f.Close() // the error that matters is err
+		return nil, err
+	}
+	return r, nil
+}
+
+// ParseDelimiter reads a delimiter as a user writes it on the command line: a single
+// character, or one of the names comma, semicolon, tab (also \t), pipe and space.
+func ParseDelimiter(s string) (rune, error) {
+	switch strings.ToLower(s) {
+	case "comma":
+		return ',', nil
+	case "semicolon":
+		return ';', nil
+	case "tab", `\t`:
+		return '\t', nil
+	case "pipe":
+		return '|', nil
+	case "space":
+		return ' ', nil
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || size != len(s) {
+		return 0, fmt.Errorf("delimiter %q: want one character, or comma, semicolon, tab or pipe", s)
+	}
+	if err := csvCheckDelim(r); err != nil {
+		return 0, err
+	}
+	return r, nil
+}
+
+func csvCheckDelim(r rune) error {
+	if r == 0 || r == '"' || r == '\r' || r == '\n' || r == utf8.RuneError || !utf8.ValidRune(r) {
+		return fmt.Errorf("delimiter %q cannot separate CSV fields", r)
+	}
+	return nil
+}
+
+// csvBufSize is the size of the buffer in front of encoding/csv.
+const csvBufSize = 64 << 10
+
+// csvReader is the Reader of a CSV file.
+type csvReader struct {
+	path   string
+	src    io.ReadCloser
+	reopen func() (io.ReadCloser, error)
+	plan   encPlan
+	comma  rune
+	trim   bool
+	br     *bufio.Reader // what cr reads
+	cr     *csv.Reader
+
+	warnings  []string
+	warnedBad bool  // a warning about bytes that are not UTF-8 was given
+	number    int   // Number of the last record read
+	nextLine  int   // the line a record starts on when no blank line comes first
+	err       error // sticky: returned by every Next after the first error or io.EOF
+}
+
+// csvNew reads a CSV stream from src; reopen gives the same stream again from its start
+// (used once, at the end, to check the last record's quotes).
+func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error), opt Options) (*csvReader, error) {
+	enc, err := ParseEncoding(opt.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Delimiter != 0 {
+		if err := csvCheckDelim(opt.Delimiter); err != nil {
+			return nil, err
+		}
+	}
+	head := make([]byte, encSniffSize)
+	n, err := io.ReadFull(src, head)
+	eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	if err != nil && !eof {
+		return nil, fmt.Errorf("read %q: %w", path, err)
+	}
+	head = head[:n]
+	plan, err := encDecide(head, eof, enc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	br := csvStream(io.MultiReader(bytes.NewReader(head[plan.skip:]), src), plan)
+	// The delimiter is judged on decoded text, so that UTF-16 works the same as UTF-8.
+	text, _ := br.Peek(csvBufSize) // a short file gives what there is, with an error that Read repeats
+	comma, trim := csvDialect(text, opt.Delimiter)
+
+	r := &csvReader{path: path, src: src, reopen: reopen, plan: plan, comma: comma, trim: trim, br: br, nextLine: 1}
+	r.cr = csvParser(br, comma, trim)
+	if plan.warning != "" {
+		r.warnings = append(r.warnings, plan.warning)
+	}
+	return r, nil
+}
+
+// csvStream turns the file's bytes after the BOM into UTF-8 text with LF or CRLF line
+// ends, buffered for encoding/csv.
+func csvStream(raw io.Reader, plan encPlan) *bufio.Reader {
+	text := plan.decoder(raw)
+	return bufio.NewReaderSize(&csvCRReader{r: bufio.NewReaderSize(text, csvBufSize)}, csvBufSize)
+}
+
+func csvParser(r io.Reader, comma rune, trim bool) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.Comma = comma
+	cr.TrimLeadingSpace = trim
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return cr
+}
+
+// Next implements Reader.
+func (r *csvReader) Next() (Row, error) {
+	for r.err == nil {
+		start := r.cr.InputOffset()
+		rec, err := r.cr.Read()
+		if err == io.EOF {
+			r.err = io.EOF
+			break
+		}
+		if err != nil {
+			r.err = r.readError(err)
+			break
+		}
+		line, _ := r.cr.FieldPos(0)
+		// encoding/csv skips blank lines silently: each one between the end of the last
+		// record and the start of this one is a row of its own.
+		r.number += 1 + line - r.nextLine
+		lastLine, lastColumn := r.cr.FieldPos(len(rec) - 1)
+		r.nextLine = lastLine + strings.Count(rec[len(rec)-1], "\n") + 1
+		// In lazy mode a quoted field ends only at a closing quote or at the end of the
+		// file, so a record that ends before the end of the file is well formed.
+		if _, err := r.br.Peek(1); err == io.EOF {
+			if err := r.checkLastQuote(start, lastLine, lastColumn); err != nil {
+				r.err = err
+				break
+			}
+		}
+
+		empty := true
+		for i, s := range rec {
+			if s != "" {
+				empty = false
+			}
+			if !utf8.ValidString(s) {
+				rec[i] = encFixCell(s, r.plan.strict)
+				r.warnBadBytes()
+			}
+		}
+		if empty {
+			continue
+		}
+		// The strings of rec are fresh for every record (only the slice is reused), so
+		// the cells may hold them.
+		cells := make([]Cell, len(rec))
+		for i, s := range rec {
+			if s != "" {
+				cells[i] = Cell{Kind: String, Text: s}
+			}
+		}
+		return Row{Number: r.number, Cells: cells}, nil
+	}
+	return Row{}, r.err
+}
+
+func (r *csvReader) warnBadBytes() {
+	if r.warnedBad {
+		return
+	}
+	r.warnedBad = true
+	if r.plan.strict {
+		r.warnings = append(r.warnings, fmt.Sprintf("not UTF-8 from row %d: bytes that are not UTF-8 replaced by U+FFFD", r.number))
+		return
+	}
+	r.warnings = append(r.warnings, fmt.Sprintf("not UTF-8 from row %d: bytes that are not UTF-8 read as Windows-1252", r.number))
+}
+
+func (r *csvReader) readError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &CSVError{Path: r.path, Row: r.number + 1, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+	}
+	return fmt.Errorf("read %q after row %d: %w", r.path, r.number, err)
+}
+
+// checkLastQuote fails when the file ends inside a quoted field of the last record, which
+// began at the decoded offset start and whose last field is at line, column. encoding/csv
+// in lazy mode ends such a field silently, so the record is read again, from the file,
+// with a line of its own after it: when the quote is closed that line is a record, when
+// it is not the line is swallowed into the open field.
+func (r *csvReader) checkLastQuote(start int64, line, column int) error {
+	src, err := r.reopen()
+	if err != nil {
+		return fmt.Errorf("reopen %q: %w", r.path, err)
+	}
+	defer src.Close()
+	var rest io.Reader
+	if s, ok := src.(io.Seeker); ok && r.plan.id == encUTF8 {
+		// UTF-8 is read as it is, so the decoded offset is the file's, after the BOM.
+		if _, err := s.Seek(int64(r.plan.skip)+start, io.SeekStart); err != nil {
+			return fmt.Errorf("reread %q: %w", r.path, err)
+		}
+		rest = bufio.NewReaderSize(&csvCRReader{r: bufio.NewReader(src)}, csvBufSize)
+	} else {
+		if _, err := io.CopyN(io.Discard, src, int64(r.plan.skip)); err != nil {
+			return fmt.Errorf("reread %q: %w", r.path, err)
+		}
+		br := csvStream(src, r.plan)
+		if _, err := io.CopyN(io.Discard, br, start); err != nil {
+			return fmt.Errorf("reread %q: %w", r.path, err)
+		}
+		rest = br
+	}
+	cr := csvParser(io.MultiReader(rest, strings.NewReader("\n"+csvSentinel+"\n")), r.comma, r.trim)
+	if _, err := cr.Read(); err != nil {
+		return fmt.Errorf("reread %q: %w", r.path, err)
+	}
+	rec, err := cr.Read()
+	if err == nil && len(rec) == 1 && rec[0] == csvSentinel {
+		return nil
+	}
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("reread %q: %w", r.path, err)
+	}
+	return &CSVError{Path: r.path, Row: r.number, Line: line, Column: column, Err: ErrUnclosedQuote}
+}
+
+// csvSentinel cannot end a quoted field or be trimmed as space.
+const csvSentinel = "\x00"
+
+// Warnings implements Reader.
+func (r *csvReader) Warnings() []string {
+	return append([]string(nil), r.warnings...)
+}
+
+// Close implements Reader.
+func (r *csvReader) Close() error {
+	if r.src == nil {
+		return nil
+	}
+	err := r.src.Close()
+	r.src = nil
+	r.err = errors.New("sheet: reader closed")
+	return err
+}
+
+// csvDialect picks the delimiter (forced unless 0) from the first line of text and says
+// whether to trim the space after each delimiter.
+func csvDialect(text []byte, forced rune) (comma rune, trim bool) {
+	for {
+		switch {
+		case bytes.HasPrefix(text, []byte("\n")):
+			text = text[1:]
+			continue
+		case bytes.HasPrefix(text, []byte("\r\n")):
+			text = text[2:]
+			continue
+		}
+		break
+	}
+	if forced != 0 {
+		_, spaced := csvCountDelim(text, forced)
+		return forced, spaced
+	}
+	comma = ','
+	best, trim := csvCountDelim(text, ',')
+	for _, d := range []rune{';', '\t', '|'} {
+		if n, spaced := csvCountDelim(text, d); n > best {
+			comma, best, trim = d, n, spaced
+		}
+	}
+	return comma, trim
+}
+
+// csvCountDelim counts d outside quotes in the first line of text, and says whether every
+// one of them is followed by a space.
+func csvCountDelim(text []byte, d rune) (n int, spaced bool) {
+	spaced = true
+	fieldStart, quoted := true, false
+	for i := 0; i < len(text); {
+		c, size := rune(text[i]), 1
+		if c >= utf8.RuneSelf {
+			c, size = utf8.DecodeRune(text[i:])
+		}
+		switch {
+		case quoted:
+			if c == '"' {
+				if i+1 < len(text) && text[i+1] == '"' {
+					size = 2
+				} else {
+					quoted = false
+				}
+			}
+		case c == '\n' || c == '\r':
+			return n, spaced && n > 0
+		case c == d:
+			n++
+			if i+size >= len(text) || text[i+size] != ' ' {
+				spaced = false
+			}
+			fieldStart = true
+		case c == '"' && fieldStart:
+			quoted, fieldStart = true, false
+		case c == ' ':
+			// spaces before a quote still let it open a quoted field
+		default:
+			fieldStart = false
+		}
+		i += size
+	}
+	return n, spaced && n > 0
+}
+
+// csvCRReader turns every lone CR (classic Mac line end) into LF; CRLF is left to
+// encoding/csv, which reads it as one line end.
+type csvCRReader struct {
+	r *bufio.Reader
+}
+
+func (c *csvCRReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\r')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 < n {
+			if p[i+1] != '\n' {
+				p[i] = '\n'
+			}
+		} else if next, perr := c.r.Peek(1); perr != nil || next[0] != '\n' {
+			p[i] = '\n'
+		}
+		i++
+	}
+	return n, err
+}
