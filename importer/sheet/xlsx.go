@@ -486,6 +486,7 @@ func (x *xlsxReader) isoDateCell(style, v string) (Cell, error) {
 
 // xlsxColumn returns the 1-based column of a cell reference such as "AB12".
 func xlsxColumn(ref string) (int, bool) {
+	ref = strings.TrimPrefix(ref, "$")
 	col, i := 0, 0
 	for ; i < len(ref); i++ {
 		c := ref[i] | 0x20
