@@ -382,7 +382,8 @@ func (f *field) list(s string) (string, string) {
 	if strings.TrimSpace(s) == "" {
 		return "", ""
 	}
-	var b strings.Builder
+	var stack [128]byte
+	b := stack[:0]
 	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
@@ -392,12 +393,12 @@ func (f *field) list(s string) (string, string) {
 		if !ok {
 			return "", f.choiceReason
 		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
+		if len(b) > 0 {
+			b = append(b, ',')
 		}
-		b.WriteString(c)
+		b = append(b, c...)
 	}
-	return b.String(), ""
+	return string(b), ""
 }
 
 // validEmail accepts local@domain.tld: no white space, one @, a domain of dot-separated

@@ -111,17 +111,18 @@ func collapseSpaces(s string) string {
 // titleCase upper-cases the first letter of every word. A word written in one case
 // ("JOHN", "john") is lower-cased first; a word in mixed case ("McDonald") keeps its inner
 // capitals. After an apostrophe that follows a single letter ("o'brien", "d'arcy") a new
-// word starts; after a longer prefix ("don't") it does not.
+// word starts; after a longer prefix ("don't") it does not. It allocates only the result,
+// and only when it differs from s.
 func titleCase(s string) string {
-	var b []byte
+	var stack [128]byte
+	b := stack[:0]
+	changed := false
 	i := 0
 	for i < len(s) {
-		// Copy separators as they are.
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if !isWordRune(r) {
-			if b != nil {
-				b = append(b, s[i:i+size]...)
-			}
+			// Separators are copied as they are.
+			b = append(b, s[i:i+size]...)
 			i += size
 			continue
 		}
@@ -133,18 +134,14 @@ func titleCase(s string) string {
 			}
 			j += size
 		}
-		word := s[i:j]
-		tw := titleWord(word)
-		if tw != word && b == nil {
-			b = make([]byte, 0, len(s)+4)
-			b = append(b, s[:i]...)
-		}
-		if b != nil {
-			b = append(b, tw...)
+		n := len(b)
+		b = appendTitleWord(b, s[i:j])
+		if !changed && string(b[n:]) != s[i:j] {
+			changed = true
 		}
 		i = j
 	}
-	if b == nil {
+	if !changed {
 		return s
 	}
 	return string(b)
@@ -156,7 +153,7 @@ func isWordRune(r rune) bool {
 
 func isApostrophe(r rune) bool { return r == '\'' || r == '\u2019' }
 
-func titleWord(w string) string {
+func appendTitleWord(b []byte, w string) []byte {
 	hasUpper, hasLower := false, false
 	for _, r := range w {
 		if unicode.IsUpper(r) {
@@ -165,41 +162,37 @@ func titleWord(w string) string {
 			hasLower = true
 		}
 	}
-	mixed := hasUpper && hasLower
-	if mixed {
-		// Keep inner capitals, but still ensure the first letter is one.
+	if hasUpper && hasLower {
+		// Mixed case: keep inner capitals, but make sure the first letter is one.
 		r, size := utf8.DecodeRuneInString(w)
-		if unicode.IsUpper(r) || !unicode.IsLetter(r) {
-			return w
+		if unicode.IsLetter(r) {
+			b = utf8.AppendRune(b, unicode.ToTitle(r))
+			return append(b, w[size:]...)
 		}
-		return string(unicode.ToTitle(r)) + w[size:]
+		return append(b, w...)
 	}
-	var b strings.Builder
-	b.Grow(len(w))
 	start := true // the next letter starts a word
 	letters := 0  // letters since the word started
 	for _, r := range w {
 		if isApostrophe(r) {
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 			start = letters == 1
 			letters = 0
 			continue
 		}
-		if start && unicode.IsLetter(r) {
-			b.WriteRune(unicode.ToTitle(r))
+		switch {
+		case start && unicode.IsLetter(r):
+			b = utf8.AppendRune(b, unicode.ToTitle(r))
 			start = false
-		} else {
-			if unicode.IsDigit(r) {
-				start = false
-			}
-			b.WriteRune(unicode.ToLower(r))
+		case unicode.IsDigit(r):
+			b = utf8.AppendRune(b, r)
+			start = false
+		default:
+			b = utf8.AppendRune(b, unicode.ToLower(r))
 		}
 		if unicode.IsLetter(r) {
 			letters++
 		}
 	}
-	if b.String() == w {
-		return w
-	}
-	return b.String()
+	return b
 }
