@@ -41,7 +41,10 @@ func credentialsWrong(msg string) bool {
 func transportOutcome(err error, gotConn, wrote bool, timeout time.Duration) Outcome {
 	msg := describe(err, timeout)
 	if !gotConn || (!wrote && isConnectError(err)) {
-		if isTimeout(err) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			msg = "timed out before connecting"
+		case isTimeout(err):
 			msg = "timed out before connecting: " + msg
 		}
 		return Outcome{Kind: NotProcessed, Message: msg}

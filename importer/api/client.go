@@ -266,7 +266,7 @@ func (c *Client) send(ctx context.Context, fields []mapping.Field) Outcome {
 		return transportOutcome(err, gotConn.Load(), wrote.Load(), c.timeout)
 	}
 	defer resp.Body.Close()
-	return c.answerOutcome(resp, ctx)
+	return c.answerOutcome(ctx, resp)
 }
 
 // form encodes the request body: the credentials and constants, then fields in order. It
@@ -304,7 +304,7 @@ func (c *Client) scrubList(fields []mapping.Field) []string {
 }
 
 // answerOutcome classifies an HTTP answer: its status first, then its body.
-func (c *Client) answerOutcome(resp *http.Response, ctx context.Context) Outcome {
+func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome {
 	code := resp.StatusCode
 	o := Outcome{HTTPStatus: code}
 	statusText := fmt.Sprintf("HTTP %d %s", code, http.StatusText(code))
