@@ -1,0 +1,380 @@
+package mapping
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/custimport/custimport/importer/sheet"
+)
+
+// SuggestOptions describe the input a mapping is suggested for.
+type SuggestOptions struct {
+	Input     string // the input file's name, for the header comment; may be ""
+	Sheet     string // the XLSX sheet to name in the mapping; "" for none
+	HeaderRow int    // the header's row number; 0 or 1 leave header_row out
+}
+
+// Suggestion is a suggested mapping before it is written as YAML.
+type Suggestion struct {
+	Sheet     string
+	HeaderRow int
+	Key       int // column index of the key, -1 for none
+	Fields    []SuggestedField
+	Unused    []int // columns matched to nothing (nor the key)
+}
+
+// SuggestedField is one API field matched to a column.
+type SuggestedField struct {
+	Name       string
+	Column     int
+	Ref        string // how the mapping names the column: its header text, or its letter
+	Exact      bool   // the header is a known name of the field; false for a fuzzy guess
+	Transforms []Transform
+	DateFormat string // for custom_date: the detected format ("" for YYYY-MM-DD or date cells)
+	Note       string // a remark for the YAML comment, e.g. an ambiguous date format
+}
+
+// keyHeaders are the normalised header texts taken for the merchant's own id column, best
+// first.
+var keyHeaders = []string{
+	"customerid", "customernumber", "customerno", "customerref", "customerreference", "custid", "custno",
+	"clientid", "clientnumber", "memberid", "accountnumber", "accountno", "accountid", "contactid",
+	"uniqueid", "recid", "recordid", "externalid", "id",
+}
+
+// dateCandidates are the date formats tried on sampled text values, in order of preference
+// when several read every value.
+var dateCandidates = []string{
+	"YYYY-MM-DD", "YYYYMMDD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY", "DD-MM-YYYY", "MM-DD-YYYY",
+	"YYYY/MM/DD", "YYYY.MM.DD", "DD/MM/YY", "MM/DD/YY", "DD.MM.YY", "DD-MM-YY", "MM-DD-YY",
+	"YYYY-MM-DD HH:mm:ss", "YYYY-MM-DDTHH:mm:ss", "DD/MM/YYYY HH:mm", "MM/DD/YYYY HH:mm",
+}
+
+// Suggest proposes a mapping for a header, from sampled data rows, as YAML that Load
+// accepts: every header matched to the API field it most likely feeds (each field used
+// once), a key column guessed, date formats detected, and unmatched columns listed in
+// comments.
+func Suggest(header []string, sample [][]sheet.Cell, opts SuggestOptions) []byte {
+	return SuggestMapping(header, sample, opts).YAML(header, opts.Input)
+}
+
+// SuggestMapping is Suggest before rendering.
+func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions) Suggestion {
+	s := Suggestion{Sheet: opts.Sheet, HeaderRow: opts.HeaderRow, Key: -1}
+	norms := make([]string, len(header))
+	count := map[string]int{}
+	for i, h := range header {
+		norms[i] = NormalizeHeader(h)
+		count[norms[i]]++
+	}
+	// The key: the best-ranked key header present.
+	bestRank := len(keyHeaders)
+	for i, n := range norms {
+		if r := slices.Index(keyHeaders, n); r >= 0 && r < bestRank && count[n] == 1 {
+			s.Key, bestRank = i, r
+		}
+	}
+	type cand struct {
+		score, col int
+		field      string
+	}
+	var cands []cand
+	for i, n := range norms {
+		if n == "" || i == s.Key {
+			continue
+		}
+		for _, f := range catalog {
+			if sc := matchScore(n, f); sc > 0 {
+				cands = append(cands, cand{sc, i, f.Name})
+			}
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.col, b.col)
+	})
+	usedCol := map[int]bool{}
+	usedField := map[string]bool{}
+	for _, c := range cands {
+		if usedCol[c.col] || usedField[c.field] {
+			continue
+		}
+		usedCol[c.col], usedField[c.field] = true, true
+		sf := SuggestedField{Name: c.field, Column: c.col, Ref: refOf(header, c.col), Exact: c.score >= 100}
+		switch c.field {
+		case "email":
+			sf.Transforms = []Transform{Trim, Lower}
+		case "first_name", "last_name", "city":
+			sf.Transforms = []Transform{Trim, Title}
+		case "street1", "street2":
+			sf.Transforms = []Transform{CollapseSpaces}
+		case "custom_date":
+			sf.DateFormat, sf.Note = detectDateFormat(column(sample, c.col))
+		default:
+			sf.Transforms = []Transform{Trim}
+		}
+		s.Fields = append(s.Fields, sf)
+	}
+	slices.SortFunc(s.Fields, func(a, b SuggestedField) int { return cmp.Compare(a.Column, b.Column) })
+	for i := range header {
+		if !usedCol[i] && i != s.Key {
+			s.Unused = append(s.Unused, i)
+		}
+	}
+	return s
+}
+
+// matchScore rates how well a normalised header names field f: 100 for a known name,
+// less for a prefix, a suffix, a part or a typo of one (that is at least half the header),
+// 0 for no match.
+func matchScore(n string, f FieldSpec) int {
+	if f.Rule == RuleCustomField {
+		return 0
+	}
+	// A wrong code or card number would update someone else's account: exact names only.
+	fuzzy := f.Rule != RuleDigits
+	best := 0
+	names := append([]string{NormalizeHeader(f.Name)}, f.Headers...)
+	for _, a := range names {
+		a = NormalizeHeader(a)
+		extra := len(n) - len(a)
+		var sc int
+		switch {
+		case n == a:
+			sc = 100
+		case !fuzzy:
+		case len(a) >= 4 && 2*len(a) >= len(n) && (strings.HasPrefix(n, a) || strings.HasSuffix(n, a)):
+			sc = 70 - extra
+		case len(a) >= 5 && 2*len(a) >= len(n) && strings.Contains(n, a):
+			sc = 55 - extra
+		case len(n) >= 5 && len(a) >= 5 && editDistance(n, a) <= typoLimit(a):
+			sc = 40 - editDistance(n, a)
+		}
+		best = max(best, sc)
+	}
+	return max(best, 0)
+}
+
+func typoLimit(s string) int {
+	if len(s) >= 8 {
+		return 2
+	}
+	return 1
+}
+
+func column(sample [][]sheet.Cell, col int) []sheet.Cell {
+	out := make([]sheet.Cell, 0, len(sample))
+	for _, row := range sample {
+		if col < len(row) {
+			out = append(out, row[col])
+		}
+	}
+	return out
+}
+
+// detectDateFormat picks the date_format that reads the sampled text values, and a note
+// when the choice is a guess. Date cells need no format.
+func detectDateFormat(cells []sheet.Cell) (format, note string) {
+	var texts []string
+	dates := 0
+	for _, c := range cells {
+		switch {
+		case c.Kind == sheet.Date:
+			dates++
+		case !isBlank(c.Text):
+			texts = append(texts, strings.TrimSpace(c.Text))
+		}
+	}
+	if len(texts) == 0 {
+		if dates == 0 {
+			return "", "no sampled values: set date_format if the dates are not YYYY-MM-DD"
+		}
+		return "", ""
+	}
+	type score struct {
+		format string
+		ok     int
+	}
+	var best []score
+	for _, f := range dateCandidates {
+		l := mustLayout(f)
+		ok := 0
+		for _, t := range texts {
+			if _, err := l.parse(t); err == nil {
+				ok++
+			}
+		}
+		if ok == 0 {
+			continue
+		}
+		switch {
+		case len(best) == 0 || ok > best[0].ok:
+			best = []score{{f, ok}}
+		case ok == best[0].ok:
+			best = append(best, score{f, ok})
+		}
+	}
+	if len(best) == 0 {
+		return "", "could not read the sampled dates (e.g. " + strconv.Quote(texts[0]) + "): set date_format"
+	}
+	format = best[0].format
+	if format == "YYYY-MM-DD" {
+		format = ""
+	}
+	if best[0].ok < len(texts) {
+		note = fmt.Sprintf("%d of %d sampled dates read as %s; check the others", best[0].ok, len(texts), best[0].format)
+	}
+	if len(best) > 1 {
+		var others []string
+		for _, b := range best[1:] {
+			others = append(others, b.format)
+		}
+		note = fmt.Sprintf("ambiguous: the sampled dates read as %s and as %s (no sampled day is above 12); %s was picked: check",
+			best[0].format, strings.Join(others, ", "), best[0].format)
+	}
+	return format, note
+}
+
+// YAML renders the suggestion as a mapping file with explanatory comments.
+func (s Suggestion) YAML(header []string, input string) []byte {
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	from := ""
+	if input != "" {
+		from = " for " + input
+	}
+	fileComment := strings.Join([]string{
+		"Mapping suggested by `custimport init`" + from + ".",
+		"Each entry under fields is an API field and the column that feeds it: the column's header",
+		"text (case, spaces, _ and - ignored) or its letter. Check every guess before a run, and try it",
+		"with `custimport validate`. Options of a field: column, value (a constant), default (for",
+		"empty cells), transform (trim, lower, upper, title, digits, collapse_spaces), date_format",
+		"(e.g. DD/MM/YYYY), and for custom_field_N: type (text, date, datetime, pick, list) and choices.",
+	}, "\n")
+	add := func(parent *yaml.Node, key string, val *yaml.Node) *yaml.Node {
+		k := &yaml.Node{Kind: yaml.ScalarNode, Value: key}
+		parent.Content = append(parent.Content, k, val)
+		return k
+	}
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v, Tag: "!!str"} }
+	if s.Sheet != "" {
+		add(root, "sheet", str(s.Sheet))
+	}
+	if s.HeaderRow > 1 {
+		add(root, "header_row", &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.Itoa(s.HeaderRow)})
+	}
+	if s.Key >= 0 {
+		k := add(root, "key", str(refOf(header, s.Key)))
+		k.HeadComment = "The merchant's own id column: it names a customer across rows and runs."
+	}
+	fields := &yaml.Node{Kind: yaml.MappingNode}
+	fk := add(root, "fields", fields)
+	if len(s.Fields) == 0 {
+		fields.Style = yaml.FlowStyle
+		fk.HeadComment = "No column matched an API field: add them by hand, e.g. `email: E-mail`."
+	}
+	for _, f := range s.Fields {
+		var val *yaml.Node
+		if len(f.Transforms) == 0 && f.DateFormat == "" {
+			val = str(f.Ref)
+		} else {
+			val = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+			add(val, "column", str(f.Ref))
+			if len(f.Transforms) > 0 {
+				seq := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+				for _, t := range f.Transforms {
+					seq.Content = append(seq.Content, str(t.String()))
+				}
+				add(val, "transform", seq)
+			}
+			if f.DateFormat != "" {
+				add(val, "date_format", str(f.DateFormat))
+			}
+		}
+		k := add(fields, f.Name, val)
+		var comments []string
+		if f.Ref != strings.TrimSpace(header[f.Column]) {
+			comments = append(comments, fmt.Sprintf("column %s is headed %q", f.Ref, strings.TrimSpace(header[f.Column])))
+		}
+		if !f.Exact {
+			comments = append(comments, fmt.Sprintf("a guess from the header %q: check", strings.TrimSpace(header[f.Column])))
+		}
+		if f.Note != "" {
+			comments = append(comments, f.Note)
+		}
+		k.HeadComment = strings.Join(comments, "\n")
+	}
+	var foot []string
+	if len(s.Unused) > 0 {
+		foot = append(foot, "Columns not mapped (add them above if they matter):")
+		for _, i := range s.Unused {
+			foot = append(foot, fmt.Sprintf("  %s %q", ColumnLetter(i), strings.TrimSpace(header[i])))
+		}
+	}
+	foot = append(foot, wrap("Other API fields: "+strings.Join(unusedFields(s.Fields), ", ")+
+		"; and custom_field_1, custom_field_2, ... for the account's custom fields.", 90)...)
+	foot = append(foot, `To keep the new-customer e-mail from going out: send_no_email: {value: "true"}.`)
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}, HeadComment: fileComment, FootComment: strings.Join(foot, "\n")}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		// Encoding nodes built above cannot fail; keep the output usable all the same.
+		return []byte("fields: {}\n")
+	}
+	_ = enc.Close()
+	return buf.Bytes()
+}
+
+func refOf(header []string, i int) string {
+	h := strings.TrimSpace(header[i])
+	n := NormalizeHeader(h)
+	if h == "" || strings.ContainsAny(h, "\r\n") {
+		return ColumnLetter(i)
+	}
+	for j, o := range header {
+		if j != i && NormalizeHeader(o) == n {
+			return ColumnLetter(i)
+		}
+	}
+	return h
+}
+
+func unusedFields(used []SuggestedField) []string {
+	var out []string
+	for _, f := range catalog {
+		if f.Rule == RuleCustomField || slices.ContainsFunc(used, func(u SuggestedField) bool { return u.Name == f.Name }) {
+			continue
+		}
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// wrap breaks text into lines of at most width bytes, at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = "  " + w
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}

@@ -1,0 +1,264 @@
+package mapping
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custimport/custimport/importer/sheet"
+)
+
+// Header lines copied from the real files in shared/realdata (see its SOURCES.md).
+var realHeaders = map[string]string{
+	"febrl":      "rec_id, given_name, surname, street_number, address_1, address_2, suburb, postcode, state, date_of_birth, soc_sec_id",
+	"splink":     "unique_id,first_name,surname,dob,city,email,cluster",
+	"salesforce": "ID,ISDELETED,MASTERRECORDID,NAME,TYPE,PARENTID,BILLINGSTREET,BILLINGCITY,BILLINGSTATE,BILLINGPOSTALCODE,BILLINGCOUNTRY,SHIPPINGSTREET,SHIPPINGCITY,SHIPPINGSTATE,SHIPPINGPOSTALCODE,SHIPPINGCOUNTRY,PHONE,FAX,ACCOUNTNUMBER,WEBSITE,SIC,INDUSTRY,ANNUALREVENUE,NUMBEROFEMPLOYEES,OWNERSHIP,TICKERSYMBOL,DESCRIPTION,RATING,SITE,OWNERID,CREATEDDATE,CREATEDBYID,LASTMODIFIEDDATE,LASTMODIFIEDBYID,SYSTEMMODSTAMP,LASTACTIVITYDATE,ORACLE_ID__C,SESSION_ID__C",
+	"chicago":    "Id,Source,Site name,Address,Zip,Phone,Fax,Program Name,Length of Day,IDHS Provider ID,Agency,Neighborhood,Funded Enrollment,Program Option,Number per Site EHS,Number per Site HS,Director,Head Start Fund,Eearly Head Start Fund,CC fund,Progmod,Website,Executive Director,Center Director,ECE Available Programs,NAEYC Valid Until,NAEYC Program Id,Email Address,Ounce of Prevention Description,Purple binder service type,Column,Column2",
+	"merchant":   "Customer ID,Customer Code,Card No,First Name,Last Name,E-mail,Mobile,Birthday,Street Address,Suburb,Post Code,Country,Notes,Notes",
+}
+
+func TestSuggestRealHeaders(t *testing.T) {
+	tests := []struct {
+		name   string
+		key    string
+		fields map[string]string // API field -> header text it should be fed by
+		absent []string          // API fields that must not be guessed
+	}{
+		{name: "febrl", key: "rec_id", fields: map[string]string{"first_name": "given_name", "last_name": "surname", "street1": "address_1", "street2": "address_2",
+			"city": "suburb", "postal_code": "postcode", "state": "state", "custom_date": "date_of_birth"}},
+		{name: "splink", key: "unique_id", fields: map[string]string{"first_name": "first_name", "last_name": "surname", "custom_date": "dob", "city": "city", "email": "email"}},
+		{"salesforce", "ACCOUNTNUMBER", map[string]string{"street1": "BILLINGSTREET", "city": "BILLINGCITY", "state": "BILLINGSTATE",
+			"postal_code": "BILLINGPOSTALCODE", "country": "BILLINGCOUNTRY", "phone": "PHONE"},
+			[]string{"code", "last_name", "first_name", "custom_date"}},
+		{name: "chicago", key: "Id", fields: map[string]string{"street1": "Address", "postal_code": "Zip", "phone": "Phone", "email": "Email Address"}},
+		{name: "merchant", key: "Customer ID", fields: map[string]string{"code": "Customer Code", "card_number": "Card No", "first_name": "First Name", "last_name": "Last Name",
+			"email": "E-mail", "phone": "Mobile", "custom_date": "Birthday", "street1": "Street Address", "city": "Suburb", "postal_code": "Post Code", "country": "Country"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			header := strings.Split(realHeaders[tt.name], ",")
+			s := SuggestMapping(header, nil, SuggestOptions{})
+			got := map[string]string{}
+			for _, f := range s.Fields {
+				got[f.Name] = strings.TrimSpace(header[f.Column])
+			}
+			for field, h := range tt.fields {
+				if got[field] != h {
+					t.Errorf("%s <- %q, want %q", field, got[field], h)
+				}
+			}
+			for _, field := range tt.absent {
+				if h, ok := got[field]; ok {
+					t.Errorf("%s guessed from %q", field, h)
+				}
+			}
+			if s.Key < 0 || strings.TrimSpace(header[s.Key]) != tt.key {
+				t.Errorf("key %d, want %q", s.Key, tt.key)
+			}
+			out := Suggest(header, nil, SuggestOptions{Input: tt.name + ".csv"})
+			m, err := Parse(out, "suggested.yaml")
+			if err != nil {
+				t.Fatalf("suggestion does not load: %v\n%s", err, out)
+			}
+			if _, err := m.Bind(header); err != nil {
+				t.Fatalf("suggestion does not bind: %v\n%s", err, out)
+			}
+			if len(m.Fields) != len(s.Fields) {
+				t.Errorf("loaded %d fields, suggested %d", len(m.Fields), len(s.Fields))
+			}
+		})
+	}
+}
+
+func TestSuggestDuplicateHeaderUsesLetter(t *testing.T) {
+	header := strings.Split(realHeaders["merchant"], ",")
+	header[12] = "Email"
+	header[13] = "E-mail " // same normalised text as column F
+	out := Suggest(header, nil, SuggestOptions{})
+	if !strings.Contains(string(out), "email: {column: F,") {
+		t.Errorf("email should be named by letter:\n%s", out)
+	}
+	m, err := Parse(out, "s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Bind(header); err != nil {
+		t.Fatalf("bind: %v\n%s", err, out)
+	}
+}
+
+func TestSuggestOptionsAndFuzzy(t *testing.T) {
+	header := []string{"Emial Adress", "Frist Name", "Mobile Phone Number", "Yes", "#hash", "a: b", ""}
+	out := string(Suggest(header, nil, SuggestOptions{Sheet: "Customers: 2024", HeaderRow: 9, Input: "x.xlsx"}))
+	for _, want := range []string{"sheet: 'Customers: 2024'", "header_row: 9", "email:", "first_name:", "phone:", "a guess from the header", `G ""`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	m, err := Parse([]byte(out), "s.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if m.Sheet != "Customers: 2024" || m.HeaderRow != 9 {
+		t.Errorf("sheet %q header_row %d", m.Sheet, m.HeaderRow)
+	}
+	if _, err := m.Bind(header); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing matches: still a file, which says so (it does not load: no fields).
+	out = string(Suggest([]string{"foo", "bar"}, nil, SuggestOptions{}))
+	if !strings.Contains(out, "No column matched") || !strings.Contains(out, `A "foo"`) {
+		t.Errorf("empty suggestion:\n%s", out)
+	}
+}
+
+func TestDetectDateFormat(t *testing.T) {
+	cells := func(ss ...string) []sheet.Cell {
+		var out []sheet.Cell
+		for _, s := range ss {
+			out = append(out, sheet.Cell{Kind: sheet.String, Text: s})
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		cells  []sheet.Cell
+		format string
+		note   string // substring; "" for none
+	}{
+		{"iso", cells("2015-10-29", "2015-07-31", ""), "", ""},
+		{"compact", cells(" 19081209", " 19990219"), "YYYYMMDD", ""},
+		{"day first", cells("25/12/1990", "01/02/2003"), "DD/MM/YYYY", ""},
+		{"month first", cells("12/25/1990", "01/02/2003"), "MM/DD/YYYY", ""},
+		{"ambiguous", cells("01/02/2003", "11/12/1999"), "DD/MM/YYYY", "ambiguous"},
+		{"dotted", cells("31.12.1999"), "DD.MM.YYYY", ""},
+		{"two-digit year", cells("31/12/99"), "DD/MM/YY", ""},
+		{"some bad", cells("2015-10-29", "2015-10-30", "soon"), "", "2 of 3"},
+		{"unreadable", cells("soon", "later"), "", "could not read"},
+		{"date cells", []sheet.Cell{{Kind: sheet.Date, Text: "2020-01-02"}}, "", ""},
+		{"empty", nil, "", "no sampled values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, note := detectDateFormat(tt.cells)
+			if f != tt.format || (tt.note == "") != (note == "") || !strings.Contains(note, tt.note) {
+				t.Errorf("got %q %q, want %q %q", f, note, tt.format, tt.note)
+			}
+		})
+	}
+}
+
+// realdata finds shared/realdata beside the repository, or skips.
+func realdata(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Skip("repository root not found")
+		}
+		dir = parent
+	}
+	rd := filepath.Join(dir, "..", "shared", "realdata")
+	if _, err := os.Stat(rd); err != nil {
+		tb.Skip("shared/realdata not present")
+	}
+	return rd
+}
+
+// readCSV reads a real CSV with encoding/csv (the sheet readers are tested elsewhere).
+func readCSV(tb testing.TB, path string, rows int) ([]string, [][]sheet.Cell) {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Skipf("open: %v", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	header, err := r.Read()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var sample [][]sheet.Cell
+	for len(sample) < rows {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var cells []sheet.Cell
+		for _, s := range rec {
+			k := sheet.String
+			if s == "" {
+				k = sheet.Empty
+			}
+			cells = append(cells, sheet.Cell{Kind: k, Text: s})
+		}
+		sample = append(sample, cells)
+	}
+	return header, sample
+}
+
+// TestSuggestRealFiles suggests mappings for real files, then applies them to every row
+// read: the suggestion must load and bind, and most rows must come out valid.
+func TestSuggestRealFiles(t *testing.T) {
+	rd := realdata(t)
+	tests := []struct {
+		file       string
+		minValid   float64
+		dateFormat string
+	}{
+		{"febrl_dataset1.csv", 0.9, "YYYYMMDD"},
+		{"splink_fake_1000.csv", 0.8, ""},
+		{"dedupe_chicago_messy_input.csv", 0.95, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			header, rows := readCSV(t, filepath.Join(rd, "csv", tt.file), 5000)
+			out := Suggest(header, rows[:min(len(rows), 50)], SuggestOptions{Input: tt.file})
+			m, err := Parse(out, "suggested.yaml")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			for _, f := range m.Fields {
+				if f.Name == "custom_date" && f.DateFormat != tt.dateFormat {
+					t.Errorf("date_format %q, want %q", f.DateFormat, tt.dateFormat)
+				}
+			}
+			p, err := m.Bind(header)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			valid := 0
+			reasons := map[string]int{}
+			for i, cells := range rows {
+				r := p.Apply(sheet.Row{Number: i + 2, Cells: cells})
+				if r.Valid() {
+					valid++
+				}
+				for _, pr := range r.Problems {
+					reasons[pr.Field+": "+pr.Reason]++
+				}
+			}
+			share := float64(valid) / float64(len(rows))
+			t.Logf("%d of %d rows valid; problems %v", valid, len(rows), reasons)
+			if share < tt.minValid {
+				t.Errorf("only %.0f%% of rows valid\n%s", share*100, out)
+			}
+		})
+	}
+}
