@@ -1,0 +1,53 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// FuzzCSVRoundTrip checks that any cells written as a results CSV record read back with
+// encoding/csv as exactly the escaped values, and that no cell can start a formula.
+func FuzzCSVRoundTrip(f *testing.F) {
+	f.Add("C1", "Mary", "0600", "ok", "1001")
+	f.Add("=1+2", "+64 21", "-x", "@SUM(A1)", "")
+	f.Add("a,b", `say "hi"`, "line\r\nbreak", "\rcr", "\tTab")
+	f.Add(" lead", `\.`, "\n", `"`, "Zoë")
+	f.Add("\xff\xfe", "a\rb", "\r\n", ",", "\ufeffbom")
+	f.Fuzz(func(t *testing.T, a, b, c, msg, code string) {
+		r := Row{Seq: 0, Number: 2, Status: StatusError, Code: code, CardNumber: a,
+			Messages: []string{msg, b}, Attempts: 3, Input: []string{a, b, c, "", msg}}
+		rec := appendCells(nil, r)
+		data := appendRecord(nil, rec)
+		if !bytes.HasSuffix(data, []byte("\r\n")) {
+			t.Fatalf("record %q does not end in CRLF", data)
+		}
+		cr := csv.NewReader(bytes.NewReader(data))
+		cr.FieldsPerRecord = -1
+		got, err := cr.ReadAll()
+		if err != nil {
+			t.Fatalf("read back %q: %v", data, err)
+		}
+		if len(got) != 1 || !slices.Equal(got[0], rec) {
+			t.Fatalf("read back %q\n got %q\nwant %q", data, got, rec)
+		}
+		for i, want := range []string{a, b, c, "", msg} {
+			if rec[len(FixedColumns)+i] != SafeCell(want) {
+				t.Errorf("input cell %d: %q, want %q", i, rec[len(FixedColumns)+i], SafeCell(want))
+			}
+		}
+		if m := rec[4]; strings.ContainsAny(m, "\r\n") {
+			t.Errorf("message %q spans lines", m)
+		}
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q may run as a formula", cell)
+			}
+			if strings.ContainsRune(cell, '\r') {
+				t.Errorf("cell %q holds a carriage return", cell)
+			}
+		}
+	})
+}
