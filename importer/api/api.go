@@ -38,7 +38,8 @@ type Kind uint8
 const (
 	// Success: the API applied the row; Status is "new" or "update".
 	Success Kind = iota + 1
-	// Rejected: the API answered status="error" for this row; never retried.
+	// Rejected: the API answered status="error" for this row, or the server refused the
+	// request (another 4xx, a redirect); never retried.
 	Rejected
 	// CredentialsRejected: the API refused the credentials; the run must stop.
 	CredentialsRejected

@@ -225,6 +225,27 @@ func (c *Client) Close() { c.transport.CloseIdleConnections() }
 
 // Send posts one record_customer/edit request carrying fields, in order, and classifies
 // what became of it. It makes exactly one attempt, bounded by the client's timeout and ctx.
+//
+// The classification:
+//   - Success: a 2xx answer with status success, customer status new or update, and a
+//     code of digits (and a card number of digits, if any).
+//   - Rejected: a 2xx answer with status error; another 4xx (400, 404, 405, 413, ...); a
+//     3xx redirect (a redirected POST would arrive as a GET without its form, so it is not
+//     followed, and a repeat would be redirected again: the message names the URL to use
+//     instead; a caller may stop the run when Rejected comes with a 3xx HTTPStatus); a
+//     field that would override one of the client's own parameters (no request is sent).
+//   - CredentialsRejected: HTTP 401 or 403, or an error text that says the credentials are
+//     wrong ("Authentication failed: invalid user_id, user_password or account_id").
+//   - NotProcessed: no connection was made (refused, DNS, TLS handshake, a timeout or
+//     cancellation while connecting or waiting for a free connection of the pool); HTTP
+//     429 (Throttled) and 503, with RetryAfter from a Retry-After header.
+//   - MaybeProcessed: the connection failed or timed out once the request had started
+//     going out; HTTP 408 and 5xx other than 503; an answer cut short, larger than
+//     MaxAnswerSize or unreadable.
+//
+// Message never holds the credentials, the form, or the value of a secret field, even
+// when the server echoes them; API error texts are cleaned of control characters and cut
+// to 500 characters.
 func (c *Client) Send(ctx context.Context, fields []mapping.Field) Outcome {
 	start := time.Now()
 	o := c.send(ctx, fields)
