@@ -82,7 +82,6 @@ func (p *Plan) Apply(row sheet.Row) Result {
 			}
 			continue
 		}
-		fromRow = true // the row has something for this field, sent or refused
 		if f.exact && cell.Kind == sheet.Number && !exactNumber(cell.Raw) {
 			res.Problems = append(res.Problems, f.problem(ReasonInexact, cell.Text, false))
 			continue
@@ -99,8 +98,11 @@ func (p *Plan) Apply(row sheet.Row) Result {
 			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, cell.Text, true))
 		}
 		res.Fields = append(res.Fields, Field{Name: f.name, Value: v})
+		fromRow = true
 	}
-	if !fromRow {
+	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
+	// problem says enough.
+	if !fromRow && res.Valid() {
 		res.Problems = append(res.Problems, Problem{Reason: ReasonNoField})
 	}
 	for _, f := range res.Fields {

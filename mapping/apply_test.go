@@ -213,6 +213,18 @@ func TestApplyShortRowAndEmpties(t *testing.T) {
 	if r.Valid() || len(r.Problems) != 1 || r.Problems[0].Reason != ReasonNoField || r.Problems[0].Field != "" {
 		t.Errorf("empty row: %v", r.Problems)
 	}
+	// Cells that send nothing (a false flag, text the transforms empty) count as empty.
+	p = mustBind(t, "fields:\n  send_no_email: A\n  phone: {column: B, transform: digits}\n", "A", "B")
+	r = p.Apply(textRow("no", "n/a"))
+	if r.Valid() || len(r.Fields) != 0 || len(r.Problems) != 1 || r.Problems[0].Reason != ReasonNoField {
+		t.Errorf("row sending nothing: %v %v", r.Fields, r.Problems)
+	}
+	// A refused cell is problem enough.
+	p = mustBind(t, "fields:\n  email: A\n", "A")
+	r = p.Apply(textRow("nobody"))
+	if len(r.Problems) != 1 || r.Problems[0].Reason != ReasonEmail {
+		t.Errorf("refused cell: %v", r.Problems)
+	}
 }
 
 func TestApplyValidation(t *testing.T) {

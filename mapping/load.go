@@ -341,7 +341,7 @@ func (p *parser) fieldSource(fm *FieldMapping, v *yaml.Node, path string) bool {
 
 func (p *parser) fieldKeys(fm *FieldMapping, v *yaml.Node, path string) {
 	seen := map[string]int{}
-	hasColumn := false
+	hasColumn, unknown := false, false
 	var typeNode, choicesNode, formatNode *yaml.Node
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, val := v.Content[i], v.Content[i+1]
@@ -401,13 +401,15 @@ func (p *parser) fieldKeys(fm *FieldMapping, v *yaml.Node, path string) {
 			choicesNode = val
 			fm.Choices = p.choices(val, path)
 		default:
+			unknown = true
 			p.errorf(k, path, ErrUnknownKey, "unknown key %q%s (known: %s)", key, didYouMean(key, fieldKeys), strings.Join(fieldKeys, ", "))
 		}
 	}
 	switch {
 	case hasColumn && fm.HasValue:
 		p.errorf(v, path, ErrBadValue, "both column and value: a field takes its value from a column or from a constant, not both")
-	case !hasColumn && !fm.HasValue:
+	case !hasColumn && !fm.HasValue && !unknown:
+		// (A misspelt key, reported above, is the likely cause: say it once.)
 		p.errorf(v, path, ErrBadValue, "no source: give column (header text or letter) or value (a constant)")
 	}
 	if fm.HasValue && fm.HasDefault {
