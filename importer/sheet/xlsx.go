@@ -1,8 +1,7 @@
 package sheet
 
 import (
-	"bufio"
-	"encoding/xml"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -85,12 +84,11 @@ func xlsxOpen(path string, opt Options, limits xlsxLimits) (rd Reader, err error
 		bk:       bk,
 		sheet:    sh.Name,
 		rc:       rc,
-		xml:      xlsxXML{dec: xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))},
+		scan:     xlsxNewScan(rc),
 		sst:      sst,
 		styles:   styles,
 		warnings: warn,
 	}
-	x.xml.dec.CharsetReader = xlsxCharsetReader
 	return x, nil
 }
 
@@ -99,7 +97,7 @@ type xlsxReader struct {
 	bk       *xlsxBook
 	sheet    string
 	rc       io.ReadCloser
-	xml      xlsxXML
+	scan     *xlsxScan
 	sst      []string
 	styles   []xlsxNumFmt
 	warnings []string
@@ -110,8 +108,8 @@ type xlsxReader struct {
 	err     error
 	closed  bool
 
-	// cell being read
-	text  strings.Builder
+	v     []byte // the <v> of the cell being read
+	is    []byte // the <is> text of the cell being read
 	cells []Cell
 }
 
@@ -161,8 +159,9 @@ func (x *xlsxReader) wrap(err error) error {
 }
 
 func (x *xlsxReader) next() (Row, error) {
+	s := x.scan
 	for {
-		tok, err := x.xml.token()
+		tok, err := s.next()
 		if err == io.EOF {
 			if !x.seen {
 				return Row{}, errors.New("the worksheet has no <sheetData>")
@@ -172,15 +171,15 @@ func (x *xlsxReader) next() (Row, error) {
 		if err != nil {
 			return Row{}, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch tok {
+		case xlsxStart:
 			switch {
-			case len(x.xml.stack) == 1 && t.Name.Local != "worksheet":
-				return Row{}, fmt.Errorf("the part is <%s>, not a worksheet", t.Name.Local)
-			case t.Name.Local == "sheetData" && len(x.xml.stack) == 2:
+			case s.depth() == 1 && string(s.name) != "worksheet":
+				return Row{}, fmt.Errorf("the part is <%s>, not a worksheet", s.name)
+			case s.depth() == 2 && string(s.name) == "sheetData":
 				x.inData, x.seen = true, true
-			case t.Name.Local == "row" && x.inData:
-				row, err := x.readRow(t)
+			case s.depth() == 3 && x.inData && string(s.name) == "row":
+				row, err := x.readRow()
 				if err != nil {
 					return Row{}, err
 				}
@@ -188,8 +187,8 @@ func (x *xlsxReader) next() (Row, error) {
 					return row, nil
 				}
 			}
-		case xml.EndElement:
-			if t.Name.Local == "sheetData" && x.inData && len(x.xml.stack) == 1 {
+		case xlsxEnd:
+			if s.depth() == 1 && x.inData {
 				// Read on to the end all the same: that is where a damaged tail, and a
 				// checksum that does not match, come to light.
 				x.inData = false
@@ -199,33 +198,37 @@ func (x *xlsxReader) next() (Row, error) {
 }
 
 // readRow reads a <row> element; it returns the row with trailing empty cells dropped.
-func (x *xlsxReader) readRow(start xml.StartElement) (Row, error) {
+func (x *xlsxReader) readRow() (Row, error) {
+	s := x.scan
 	num := x.lastRow + 1
-	if r := xlsxAttr(start.Attr, "r"); r != "" {
-		n, err := strconv.Atoi(r)
-		if err != nil || n < 1 || n > 1<<20 {
+	if r := s.attr("r"); r != nil {
+		n, ok := xlsxAtoi(r)
+		if !ok || n < 1 || n > 1<<20 {
 			return Row{}, fmt.Errorf("row number %q is not a number from 1 to 1048576", r)
 		}
 		num = n
 	}
 	x.lastRow = num
 	x.cells = x.cells[:0]
-	depth := len(x.xml.stack)
+	depth := s.depth()
 	col := 0
 	for {
-		tok, err := x.xml.token()
+		tok, err := s.next()
 		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
 			return Row{}, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "c" || len(x.xml.stack) != depth+1 {
+		switch tok {
+		case xlsxStart:
+			if s.depth() != depth+1 || string(s.name) != "c" {
 				if err := x.skip(); err != nil {
 					return Row{}, err
 				}
 				continue
 			}
-			if ref := xlsxAttr(t.Attr, "r"); ref != "" {
+			if ref := s.attr("r"); ref != nil {
 				c, ok := xlsxColumn(ref)
 				if !ok {
 					return Row{}, fmt.Errorf("row %d: bad cell reference %q", num, ref)
@@ -233,8 +236,11 @@ func (x *xlsxReader) readRow(start xml.StartElement) (Row, error) {
 				col = c
 			} else {
 				col++
+				if col > 16384 {
+					return Row{}, fmt.Errorf("row %d: more than 16384 cells", num)
+				}
 			}
-			cell, err := x.readCell(t)
+			cell, err := x.readCell()
 			if err != nil {
 				return Row{}, fmt.Errorf("row %d, cell %s%d: %w", num, xlsxColumnName(col), num, err)
 			}
@@ -245,8 +251,8 @@ func (x *xlsxReader) readRow(start xml.StartElement) (Row, error) {
 				x.cells = append(x.cells, Cell{})
 			}
 			x.cells[col-1] = cell
-		case xml.EndElement:
-			if len(x.xml.stack) < depth {
+		case xlsxEnd:
+			if s.depth() < depth {
 				row := Row{Number: num}
 				if len(x.cells) > 0 {
 					row.Cells = append([]Cell(nil), x.cells...)
@@ -259,104 +265,127 @@ func (x *xlsxReader) readRow(start xml.StartElement) (Row, error) {
 
 // skip reads past the element just started.
 func (x *xlsxReader) skip() error {
-	depth := len(x.xml.stack)
-	for len(x.xml.stack) >= depth {
-		if _, err := x.xml.token(); err != nil {
+	depth := x.scan.depth()
+	for x.scan.depth() >= depth {
+		if _, err := x.scan.next(); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
 			return err
 		}
 	}
 	return nil
 }
 
-// readCell reads a <c> element into a typed cell.
-func (x *xlsxReader) readCell(start xml.StartElement) (Cell, error) {
-	var typ, style string
-	for _, a := range start.Attr {
-		switch a.Name.Local {
-		case "t":
-			typ = a.Value
-		case "s":
-			style = a.Value
+// readCell reads a <c> element, just started, into a typed cell.
+func (x *xlsxReader) readCell() (Cell, error) {
+	s := x.scan
+	var typ xlsxCellType
+	switch string(s.attr("t")) {
+	case "", "n":
+		typ = xlsxTypeNumber
+	case "s":
+		typ = xlsxTypeShared
+	case "str":
+		typ = xlsxTypeFormula
+	case "inlineStr":
+		typ = xlsxTypeInline
+	case "b":
+		typ = xlsxTypeBool
+	case "e":
+		typ = xlsxTypeError
+	case "d":
+		typ = xlsxTypeDate
+	default:
+		return Cell{}, fmt.Errorf("unknown cell type t=%q", s.attr("t"))
+	}
+	style := -1
+	if st := s.attr("s"); st != nil {
+		if n, ok := xlsxAtoi(st); ok {
+			style = n
 		}
 	}
-	depth := len(x.xml.stack)
-	var (
-		v, hasV         = "", false
-		inline          string
-		hasIS, inT, rPh bool
-		tDepth          int
-	)
+	depth := s.depth()
+	x.v, x.is = x.v[:0], x.is[:0]
+	var hasV, hasIS, inV, inT bool
+	rPh := 0 // depth of the phonetic run being skipped
 	for {
-		tok, err := x.xml.token()
+		tok, err := s.next()
 		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
 			return Cell{}, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch tok {
+		case xlsxStart:
+			d := s.depth()
 			switch {
-			case len(x.xml.stack) == depth+1 && t.Name.Local == "v":
-				s, err := x.readText()
-				if err != nil {
-					return Cell{}, err
-				}
-				v, hasV = s, true
-			case len(x.xml.stack) == depth+1 && t.Name.Local == "is":
-				x.text.Reset()
+			case d == depth+1 && string(s.name) == "v":
+				inV, hasV = true, true
+			case d == depth+1 && string(s.name) == "is":
 				hasIS = true
-			case len(x.xml.stack) > depth+1 && t.Name.Local == "rPh":
-				rPh = true
-				tDepth = len(x.xml.stack)
-			case len(x.xml.stack) > depth+1 && t.Name.Local == "t" && !rPh:
+			case d > depth+1 && hasIS && rPh == 0 && string(s.name) == "rPh":
+				rPh = d
+			case d > depth+1 && hasIS && rPh == 0 && string(s.name) == "t":
 				inT = true
-			case len(x.xml.stack) == depth+1:
+			case d == depth+1:
 				if err := x.skip(); err != nil {
 					return Cell{}, err
 				}
 			}
-		case xml.CharData:
-			if inT {
-				x.text.Write(t)
-			}
-		case xml.EndElement:
+		case xlsxText:
 			switch {
-			case len(x.xml.stack) < depth:
+			case inV:
+				x.v = append(x.v, s.text...)
+			case inT:
+				x.is = append(x.is, s.text...)
+			}
+		case xlsxEnd:
+			d := s.depth()
+			switch {
+			case d < depth:
 				if hasIS {
-					return x.stringCell(xlsxUnescape(inline)), nil
+					return x.stringCell(xlsxUnescape(string(x.is))), nil
 				}
-				return x.valueCell(typ, style, v, hasV)
-			case t.Name.Local == "t":
+				return x.valueCell(typ, style, x.v, hasV)
+			case d == depth:
+				inV = false
+			case rPh > 0 && d < rPh:
+				rPh = 0
+			default:
 				inT = false
-			case t.Name.Local == "rPh" && len(x.xml.stack) < tDepth:
-				rPh = false
-			case t.Name.Local == "is" && len(x.xml.stack) == depth:
-				inline = x.text.String()
 			}
 		}
 	}
 }
 
-// readText reads the character data of the element just started, to its end.
-func (x *xlsxReader) readText() (string, error) {
-	depth := len(x.xml.stack)
-	var s string
-	for {
-		tok, err := x.xml.token()
-		if err != nil {
-			return "", err
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			s += string(t)
-		case xml.StartElement:
-			if err := x.skip(); err != nil {
-				return "", err
-			}
-		case xml.EndElement:
-			if len(x.xml.stack) < depth {
-				return s, nil
-			}
-		}
+// xlsxCellType is a cell's t attribute.
+type xlsxCellType uint8
+
+const (
+	xlsxTypeNumber  xlsxCellType = iota // n, or no t
+	xlsxTypeShared                      // s
+	xlsxTypeFormula                     // str
+	xlsxTypeInline                      // inlineStr
+	xlsxTypeBool                        // b
+	xlsxTypeError                       // e
+	xlsxTypeDate                        // d
+)
+
+// xlsxAtoi parses a small non-negative decimal number.
+func xlsxAtoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
 	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 func (x *xlsxReader) stringCell(s string) Cell {
@@ -367,64 +396,51 @@ func (x *xlsxReader) stringCell(s string) Cell {
 }
 
 // valueCell types a cell from its t attribute, its style and its <v>.
-func (x *xlsxReader) valueCell(typ, style, v string, hasV bool) (Cell, error) {
-	if !hasV {
+func (x *xlsxReader) valueCell(typ xlsxCellType, style int, vb []byte, hasV bool) (Cell, error) {
+	if !hasV || len(vb) == 0 {
 		return Cell{}, nil
 	}
 	switch typ {
-	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || i < 0 || i >= len(x.sst) {
-			return Cell{}, fmt.Errorf("shared string index %q out of range (the table has %d)", v, len(x.sst))
+	case xlsxTypeShared:
+		i, ok := xlsxAtoi(bytes.TrimSpace(vb))
+		if !ok || i >= len(x.sst) {
+			return Cell{}, fmt.Errorf("shared string index %q out of range (the table has %d)", vb, len(x.sst))
 		}
 		return x.stringCell(x.sst[i]), nil
-	case "str", "inlineStr":
-		return x.stringCell(xlsxUnescapeIf(typ, v)), nil
-	case "b":
-		switch strings.TrimSpace(v) {
+	case xlsxTypeFormula:
+		return x.stringCell(string(vb)), nil
+	case xlsxTypeInline:
+		return x.stringCell(xlsxUnescape(string(vb))), nil
+	case xlsxTypeBool:
+		switch string(bytes.TrimSpace(vb)) {
 		case "1", "true":
 			return Cell{Kind: Bool, Text: "TRUE"}, nil
 		case "0", "false":
 			return Cell{Kind: Bool, Text: "FALSE"}, nil
 		}
-		return Cell{}, fmt.Errorf("boolean value %q is not 0 or 1", v)
-	case "e":
-		if v == "" {
-			return Cell{}, nil
-		}
-		return Cell{Kind: Error, Text: v}, nil
-	case "d":
-		return x.isoDateCell(style, v)
-	case "", "n":
-		return x.numberCell(style, v)
+		return Cell{}, fmt.Errorf("boolean value %q is not 0 or 1", vb)
+	case xlsxTypeError:
+		return Cell{Kind: Error, Text: string(vb)}, nil
+	case xlsxTypeDate:
+		return x.isoDateCell(style, string(vb))
 	}
-	return Cell{}, fmt.Errorf("unknown cell type t=%q", typ)
+	return x.numberCell(style, vb)
 }
 
-func xlsxUnescapeIf(typ, v string) string {
-	if typ == "inlineStr" {
-		return xlsxUnescape(v)
-	}
-	return v
-}
-
-func (x *xlsxReader) numFmt(style string) xlsxNumFmt {
-	if style == "" {
+func (x *xlsxReader) numFmt(style int) xlsxNumFmt {
+	if style < 0 || style >= len(x.styles) {
 		return xlsxNumFmt{}
 	}
-	i, err := strconv.Atoi(style)
-	if err != nil || i < 0 || i >= len(x.styles) {
-		return xlsxNumFmt{}
-	}
-	return x.styles[i]
+	return x.styles[style]
 }
 
 // numberCell types a stored number by its style's number format.
-func (x *xlsxReader) numberCell(style, v string) (Cell, error) {
-	raw := strings.TrimSpace(v)
+func (x *xlsxReader) numberCell(style int, vb []byte) (Cell, error) {
+	raw := string(bytes.TrimSpace(vb))
 	if raw == "" {
 		return Cell{}, nil
 	}
+	v := raw
 	f, err := strconv.ParseFloat(raw, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) || strings.ContainsAny(raw, "_xXpPiInN") {
 		return Cell{}, fmt.Errorf("number %q is not a number", v)
@@ -463,7 +479,7 @@ var xlsxISOLayouts = []string{
 }
 
 // isoDateCell reads a t="d" cell. Its zone, if any, is dropped: Excel shows the wall clock.
-func (x *xlsxReader) isoDateCell(style, v string) (Cell, error) {
+func (x *xlsxReader) isoDateCell(style int, v string) (Cell, error) {
 	raw := strings.TrimSpace(v)
 	if raw == "" {
 		return Cell{}, nil
@@ -485,8 +501,8 @@ func (x *xlsxReader) isoDateCell(style, v string) (Cell, error) {
 }
 
 // xlsxColumn returns the 1-based column of a cell reference such as "AB12".
-func xlsxColumn(ref string) (int, bool) {
-	ref = strings.TrimPrefix(ref, "$")
+func xlsxColumn(ref []byte) (int, bool) {
+	ref = bytes.TrimPrefix(ref, []byte("$"))
 	col, i := 0, 0
 	for ; i < len(ref); i++ {
 		c := ref[i] | 0x20
@@ -504,7 +520,7 @@ func xlsxColumn(ref string) (int, bool) {
 	if i == len(ref) {
 		return col, true
 	}
-	if strings.TrimLeft(ref[i:], "$0123456789") != "" {
+	if len(bytes.TrimLeft(ref[i:], "$0123456789")) != 0 {
 		return 0, false
 	}
 	return col, true

@@ -434,17 +434,16 @@ func (bk *xlsxBook) readSharedStrings() ([]string, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	x := xlsxXML{dec: xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))}
-	x.dec.CharsetReader = xlsxCharsetReader
+	sc := xlsxNewScan(rc)
 	var (
 		sst  []string
-		text strings.Builder
+		text []byte
 		inSI bool
 		inT  bool
-		rPh  int // depth of the phonetic run we are in, 0 when none
+		rPh  int // depth of the phonetic run being skipped, 0 when none
 	)
 	for {
-		tok, err := x.token()
+		tok, err := sc.next()
 		if err == io.EOF {
 			break
 		}
@@ -454,103 +453,47 @@ func (bk *xlsxBook) readSharedStrings() ([]string, error) {
 			}
 			return nil, bk.formatErr("part %s, after string %d: %v", zf.Name, len(sst), err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch tok {
+		case xlsxStart:
+			switch string(sc.name) {
 			case "sst":
 				if sst == nil {
-					n, _ := strconv.Atoi(xlsxAttr(t.Attr, "uniqueCount"))
-					sst = make([]string, 0, min(max(n, 0), 1<<16))
+					n, _ := xlsxAtoi(sc.attr("uniqueCount"))
+					sst = make([]string, 0, min(n, 1<<16))
 				}
 			case "si":
 				inSI = true
-				text.Reset()
+				text = text[:0]
 			case "rPh":
 				if rPh == 0 {
-					rPh = len(x.stack)
+					rPh = sc.depth()
 				}
 			case "t":
 				inT = inSI && rPh == 0
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+		case xlsxEnd:
+			switch string(sc.name) {
 			case "si":
 				if inSI {
-					sst = append(sst, xlsxUnescape(text.String()))
+					sst = append(sst, xlsxUnescape(string(text)))
 				}
 				inSI = false
 			case "t":
 				inT = false
 			}
-			if rPh > len(x.stack) {
+			if rPh > sc.depth() {
 				rPh = 0
 			}
-		case xml.CharData:
+		case xlsxText:
 			if inT {
-				text.Write(t)
+				text = append(text, sc.text...)
 			}
 		}
 	}
-	if x.roots == 0 {
+	if sc.roots == 0 {
 		return nil, bk.formatErr("part %s holds no XML", zf.Name)
 	}
 	return sst, nil
-}
-
-// xlsxXML is a token reader that checks what encoding/xml's RawToken leaves unchecked: that
-// end tags match start tags and that the document does not stop inside an element.
-type xlsxXML struct {
-	dec   *xml.Decoder
-	stack []xml.Name
-	roots int
-}
-
-const xlsxMaxDepth = 256
-
-func (x *xlsxXML) token() (xml.Token, error) {
-	tok, err := x.dec.RawToken()
-	if err != nil {
-		if err == io.EOF && len(x.stack) > 0 {
-			return nil, fmt.Errorf("unexpected end of XML inside <%s>", x.stack[len(x.stack)-1].Local)
-		}
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case xml.StartElement:
-		if len(x.stack) == 0 {
-			x.roots++
-			if x.roots > 1 {
-				return nil, fmt.Errorf("second root element <%s>", t.Name.Local)
-			}
-		}
-		if len(x.stack) >= xlsxMaxDepth {
-			return nil, fmt.Errorf("elements nested more than %d deep", xlsxMaxDepth)
-		}
-		x.stack = append(x.stack, t.Name)
-	case xml.EndElement:
-		if len(x.stack) == 0 {
-			return nil, fmt.Errorf("unexpected end tag </%s>", t.Name.Local)
-		}
-		top := x.stack[len(x.stack)-1]
-		if top != t.Name {
-			return nil, fmt.Errorf("element <%s> closed by </%s>", top.Local, t.Name.Local)
-		}
-		x.stack = x.stack[:len(x.stack)-1]
-	case xml.CharData:
-		if len(x.stack) == 0 && len(bytes.TrimSpace(t)) > 0 {
-			return nil, errors.New("text outside the root element")
-		}
-	}
-	return tok, nil
-}
-
-func xlsxAttr(attrs []xml.Attr, local string) string {
-	for _, a := range attrs {
-		if a.Name.Local == local {
-			return a.Value
-		}
-	}
-	return ""
 }
 
 // xlsxUnescape decodes the _xHHHH_ escapes OOXML uses for characters XML cannot hold

@@ -535,7 +535,7 @@ func TestXLSXDamaged(t *testing.T) {
 			file: func(tb testing.TB) []byte {
 				return withSheet(xlsxTestSheet{XML: strings.Replace(goodXML, `<row r="10">`, `<row r="10"><<`, 1)}).bytes(tb)
 			},
-			want:    []string{"after row 10", "syntax error"},
+			want:    []string{"after row 10", "bad tag"},
 			minRows: 9,
 		},
 		{
