@@ -1,5 +1,13 @@
 // Package report writes the results file (one row per input row, in input order) and the
 // run summary.
+//
+// Create starts a results file, CSV or XLSX by its extension; Writer.Add takes finished rows
+// in any order and writes them in input order (by Row.Seq); Writer.Close renames the
+// finished file into place, and Writer.Abort leaves the partial file for a run that cannot
+// finish. Every cell goes through SafeCell, which defuses spreadsheet formulas.
+//
+// Summary counts a run's rows by status and problem, with its request figures, and writes
+// them as a short text for a person (WriteText) or as JSON for a script (WriteJSON).
 package report
 
 // Status is how a row ended.
