@@ -197,6 +197,13 @@ func (w *Writer) Written() int {
 	return w.written
 }
 
+// Pending returns how many rows are held back, waiting for an earlier row.
+func (w *Writer) Pending() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending)
+}
+
 // Close writes the rest, syncs the file to disk and renames it into place. When a row is
 // missing (a gap in Seq), Close writes the rows after the gap all the same, leaves the
 // partial file and returns an error wrapping ErrMissingRow that names the first missing

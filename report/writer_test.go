@@ -490,6 +490,9 @@ func TestCrashPrefix(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if w.Written() != 4 || w.Pending() != 1 {
+				t.Errorf("written %d, pending %d; want 4 and 1", w.Written(), w.Pending())
+			}
 			tt.flush(t, w)
 			// No Close: this is what a crash leaves.
 			got := readAny(t, w.PartialPath())
