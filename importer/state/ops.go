@@ -1,0 +1,264 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Get returns the entry of an identity; ok is false when the state holds none.
+func (s *Store) Get(id string) (e Entry, ok bool, err error) {
+	if s.db == nil {
+		return s.emptyRead()
+	}
+	defer s.recoverCorrupt(&err)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		e, ok, err = s.get(tx.Bucket(bucketEntries), id)
+		return err
+	})
+	return e, ok, s.readError(err)
+}
+
+func (s *Store) emptyRead() (Entry, bool, error) {
+	select {
+	case <-s.quit:
+		return Entry{}, false, ErrClosed
+	default:
+		return Entry{}, false, nil
+	}
+}
+
+// get reads one entry from the identities bucket, which is nil in a read-only file that
+// has none yet.
+func (s *Store) get(b *bolt.Bucket, id string) (Entry, bool, error) {
+	if b == nil {
+		return Entry{}, false, nil
+	}
+	v := b.Get([]byte(id))
+	if v == nil {
+		return Entry{}, false, nil
+	}
+	e, err := decodeEntry(v)
+	if err != nil {
+		return Entry{}, false, fmt.Errorf("state %q, identity %q: %w", s.path, id, err)
+	}
+	return e, true, nil
+}
+
+func (s *Store) readError(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+// Reader reads entries inside one read transaction; see View.
+type Reader struct {
+	s *Store
+	b *bolt.Bucket
+}
+
+// Get is Store.Get inside the Reader's transaction.
+func (r *Reader) Get(id string) (Entry, bool, error) {
+	return r.s.get(r.b, id)
+}
+
+// View calls fn with a Reader whose lookups share one read transaction: a bulk reader for
+// the nightly run, where one Get per row over a million unchanged rows would spend most of
+// its time opening transactions. The Reader sees the state as it was when View began and
+// is valid only inside fn, in one goroutine. Writes may go on meanwhile (read-write
+// stores map 1 GiB up front, so a reader does not hold up a writer until the file
+// outgrows that); still, keep each View short-lived (a batch of rows, not a whole run),
+// since bbolt cannot reuse pages freed while a reader is open.
+func (s *Store) View(fn func(r *Reader) error) (err error) {
+	if s.db == nil {
+		if _, _, err := s.emptyRead(); err != nil {
+			return err
+		}
+		return fn(&Reader{s: s})
+	}
+	defer s.recoverCorrupt(&err)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		return fn(&Reader{s: s, b: tx.Bucket(bucketEntries)})
+	})
+	return s.readError(err)
+}
+
+// Begin durably marks the identity in flight, keeping everything else it holds: call it
+// before the request leaves. A crash before Finish or Abandon leaves InFlight true.
+func (s *Store) Begin(id string) error {
+	return s.write(id, func(old Entry, _ bool) Entry {
+		old.InFlight = true
+		return old
+	})
+}
+
+// Finish durably records the outcome of a request, replacing the entry with e and clearing
+// InFlight. A zero e.Time is set to the store's clock.
+func (s *Store) Finish(id string, e Entry) error {
+	if e.Time.IsZero() {
+		e.Time = s.now()
+	}
+	e.Time = e.Time.UTC()
+	e.InFlight = false
+	return s.write(id, func(Entry, bool) Entry { return e })
+}
+
+// Abandon durably clears InFlight after a failure where the request was surely not
+// processed, keeping the code, card number and hash and noting status and the time.
+func (s *Store) Abandon(id string, status string) error {
+	now := s.now().UTC()
+	return s.write(id, func(old Entry, _ bool) Entry {
+		old.InFlight = false
+		old.Status = status
+		old.Time = now
+		return old
+	})
+}
+
+// write applies change to the entry of id in a group commit and returns once it is on disk.
+func (s *Store) write(id string, change func(old Entry, ok bool) Entry) error {
+	if s.readOnly {
+		return fmt.Errorf("state %q: %w", s.path, ErrReadOnly)
+	}
+	if id == "" || len(id) > maxIdentity {
+		return fmt.Errorf("%w: %d bytes", ErrIdentity, len(id))
+	}
+	key := []byte(id)
+	return s.commit(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEntries)
+		old, ok, err := s.get(b, id)
+		if err != nil {
+			// An unreadable entry is replaced rather than blocking the identity forever.
+			old, ok = Entry{}, false
+		}
+		return b.Put(key, appendEntry(nil, change(old, ok)))
+	})
+}
+
+// Entries are written through a group commit: one goroutine owned by the Store runs every
+// write in a read-write transaction; the writes that arrive while one transaction commits
+// (its fsyncs) all go into the next one. A lone caller pays one commit and no waiting,
+// unlike bolt.DB.Batch, which delays every batch by MaxBatchDelay.
+const maxGroup = 1024
+
+type commitReq struct {
+	fn   func(*bolt.Tx) error
+	done chan error
+}
+
+// commit runs fn in a read-write transaction shared with concurrent callers and returns
+// once that transaction is durable.
+func (s *Store) commit(fn func(*bolt.Tx) error) error {
+	r := &commitReq{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.reqs <- r:
+	case <-s.quit:
+		return ErrClosed
+	}
+	return <-r.done
+}
+
+func (s *Store) commitLoop() {
+	defer s.committer.Done()
+	group := make([]*commitReq, 0, maxGroup)
+	for {
+		select {
+		case <-s.quit:
+			return
+		case r := <-s.reqs:
+			group = append(group[:0], r)
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.reqs:
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		s.runGroup(group)
+		clear(group)
+	}
+}
+
+// runGroup commits a group of writes in one transaction. When that fails, each write is
+// retried alone, so that one bad write cannot fail the others.
+func (s *Store) runGroup(group []*commitReq) {
+	err := s.update(func(tx *bolt.Tx) error {
+		for _, r := range group {
+			if err := r.fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || len(group) == 1 {
+		for _, r := range group {
+			r.done <- err
+		}
+		return
+	}
+	for _, r := range group {
+		r.done <- s.update(r.fn)
+	}
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
+	defer s.recoverCorrupt(&err)
+	if err := s.db.Update(fn); err != nil {
+		return fmt.Errorf("write state %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// Stats are counts over the whole state.
+type Stats struct {
+	Identities int            // entries held
+	InFlight   int            // entries whose last request has no recorded answer
+	WithCode   int            // entries holding a customer code
+	ByStatus   map[string]int // entries per last status
+}
+
+// Stats counts the entries. It reads the whole state.
+func (s *Store) Stats() (st Stats, err error) {
+	st.ByStatus = map[string]int{}
+	err = s.forEach(func(id []byte, e Entry) error {
+		st.Identities++
+		if e.InFlight {
+			st.InFlight++
+		}
+		if e.Code != "" {
+			st.WithCode++
+		}
+		st.ByStatus[e.Status]++
+		return nil
+	})
+	return st, err
+}
+
+// forEach calls fn for every entry in identity order, in one read transaction.
+func (s *Store) forEach(fn func(id []byte, e Entry) error) (err error) {
+	if s.db == nil {
+		_, _, err := s.emptyRead()
+		return err
+	}
+	defer s.recoverCorrupt(&err)
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEntries)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			e, err := decodeEntry(v)
+			if err != nil {
+				return fmt.Errorf("state %q, identity %q: %w", s.path, k, err)
+			}
+			return fn(k, e)
+		})
+	})
+	return s.readError(err)
+}
