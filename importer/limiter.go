@@ -10,17 +10,19 @@ import (
 )
 
 // limiter is the one token bucket every request of a run waits on. A 429 from the API
-// halves its rate for every worker at once; each success afterwards wins back a little of
-// the configured rate, so that the run recovers gradually instead of hammering again.
+// halves its rate for every worker at once (at most once a second: the 429s of one
+// congestion count once); each success afterwards wins back a little, so that the run
+// recovers gradually instead of hammering again.
 type limiter struct {
 	lim   *rate.Limiter
 	base  rate.Limit // the configured rate; rate.Inf when unlimited
 	waits atomic.Int64
 
-	mu       sync.Mutex
-	now      func() time.Time
-	recent   []time.Time // start times of the last second's requests, when base is unlimited
-	throttle int         // 429s seen
+	mu      sync.Mutex
+	now     func() time.Time
+	recent  []time.Time // start times of the last second's requests, when base is unlimited
+	lastCut time.Time   // when the rate was last halved
+	ceiling rate.Limit  // unlimited base: the rate at which to lift the limit again
 }
 
 // newLimiter returns a limiter of perSecond requests per second (0 or less: unlimited)
@@ -64,52 +66,45 @@ func (l *limiter) trimRecent() {
 // minRate is the floor a run slows down to, however often it is throttled.
 const minRate = rate.Limit(0.2)
 
-// Throttled slows the shared rate to half of what it is now.
+// Throttled halves the shared rate, unless it was halved less than a second ago.
 func (l *limiter) Throttled() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.throttle++
+	now := l.now()
+	if !l.lastCut.IsZero() && now.Sub(l.lastCut) < time.Second {
+		return
+	}
+	l.lastCut = now
 	cur := l.lim.Limit()
 	if cur == rate.Inf {
-		// Unlimited so far: half of what the last second achieved.
+		// Unlimited so far: start from what the last second achieved.
 		l.trimRecent()
-		cur = rate.Limit(len(l.recent))
-		if cur < 1 {
-			cur = 1
-		}
+		cur = max(rate.Limit(len(l.recent)), 1)
+		l.ceiling = cur
+		l.recent = l.recent[:0]
 	}
-	next := cur / 2
-	if next < minRate {
-		next = minRate
-	}
-	l.lim.SetLimit(next)
+	l.lim.SetLimit(max(cur/2, minRate))
 }
 
-// Succeeded wins back a twentieth of the configured rate (or, when unlimited, 5% of the
-// current rate), up to the configured rate.
+// Succeeded wins back a twentieth of the configured rate (unlimited: of the rate at the
+// first 429), up to the configured rate.
 func (l *limiter) Succeeded() {
-	cur := l.lim.Limit()
-	if cur == l.base {
+	if l.lim.Limit() == l.base {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	cur = l.lim.Limit()
-	var step rate.Limit
-	if l.base == rate.Inf {
-		step = cur / 20
-		if step < 0.05 {
-			step = 0.05
-		}
-	} else {
-		step = l.base / 20
+	cur := l.lim.Limit()
+	if cur == l.base {
+		return
 	}
-	next := cur + step
-	if l.base != rate.Inf && next >= l.base {
+	top := l.base
+	if top == rate.Inf {
+		top = l.ceiling
+	}
+	next := cur + max(top/20, minRate)
+	if next >= top {
 		next = l.base
-	}
-	if l.base == rate.Inf && next > 1e6 {
-		next = rate.Inf
 	}
 	l.lim.SetLimit(next)
 }

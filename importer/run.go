@@ -33,6 +33,8 @@ type job struct {
 	deps   int      // unfinished earlier rows of the same customer
 	next   []*job   // later rows of the same customer waiting for this one
 	fields []mapping.Field
+	// laneCode is the code an earlier row of the same key got in this run.
+	laneCode string
 
 	// outcome
 	status    report.Status
@@ -50,6 +52,8 @@ type Result struct {
 	// Stopped is nil when the run went through every row, else why it stopped early
 	// (ErrStopped, ErrMaxErrors, ErrCredentials, or a state database failure).
 	Stopped error
+	// Waits counts the waits on the shared rate limiter: one per request sent.
+	Waits int64
 }
 
 // ExitCode maps the result to the contract's exit codes: 0 every row succeeded, 1 some
@@ -134,7 +138,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
-	res := &Result{Summary: r.sum, Stopped: r.stopped}
+	res := &Result{Summary: r.sum, Stopped: r.stopped, Waits: r.lim.Waits()}
 	if r.stopped != nil {
 		r.sum.Stopped = true
 		r.sum.StopReason = r.stopped.Error()
@@ -525,6 +529,10 @@ func (r *runner) prepare(j *job) error {
 		r.skip(j)
 		return r.release(j)
 	}
+	if j.laneCode != "" {
+		j.fields = withCode(j.fields, j.laneCode)
+		j.named = true
+	}
 	if r.opt.Store != nil && j.id != "" {
 		e, ok, err := r.opt.Store.Get(j.id)
 		if err != nil {
@@ -535,7 +543,7 @@ func (r *runner) prepare(j *job) error {
 			case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash:
 				j.status, j.code, j.card = report.StatusUnchanged, e.Code, e.CardNumber
 				return r.release(j)
-			case j.res.Identity.Code == "" && e.Code != "":
+			case j.res.Identity.Code == "" && j.laneCode == "" && e.Code != "":
 				j.fields = withCode(j.fields, e.Code)
 				j.named = true
 			}
@@ -565,6 +573,12 @@ func (r *runner) release(j *job) error {
 		return err
 	}
 	for _, n := range j.next {
+		// A later row of the same key without a code of its own updates the customer
+		// this row created or updated, even with no state database.
+		if j.code != "" && n.res.Identity.Code == "" && n.laneCode == "" &&
+			j.res.Identity.Key != "" && j.res.Identity.Key == n.res.Identity.Key {
+			n.laneCode = j.code
+		}
 		n.deps--
 		if n.deps == 0 {
 			if err := r.prepare(n); err != nil {

@@ -1,0 +1,378 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/custimport/custimport/importer/api"
+	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/mapping"
+	"github.com/custimport/custimport/report"
+)
+
+// TestRunStatuses produces new, update, invalid and error for real against the sandbox
+// and checks every row of the results file against the sandbox's store.
+func TestRunStatuses(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	// Row 3 updates the customer row 2 creates (same code); row 4 is invalid (e-mail);
+	// row 5 is rejected by the API (custom field 7 is not declared in the account);
+	// row 6 has a code that matches nobody: the API creates it with that code.
+	in := writeFile(t, dir, "in.csv", `Code,First Name,Email,Note
+1111222233334444,Ann,ann@example.com,
+1111222233334444,Anne,ann@example.com,
+,Bob,bob@,
+,Cy,cy@example.com,rejected
+5555,Dee,dee@example.com,
+`)
+	m := parseMapping(t, `
+fields:
+  code: Code
+  first_name: First Name
+  email: Email
+  custom_field_7: Note
+`)
+	res := mustRun(t, runOpts(t, env, m, in))
+	rows := readResults(t, in+".results.csv")
+	want := []struct {
+		row    string
+		status report.Status
+		msg    string
+	}{
+		{"2", report.StatusNew, ""},
+		{"3", report.StatusUpdate, ""},
+		{"4", report.StatusInvalid, "email"},
+		{"5", report.StatusError, "custom field"},
+		{"6", report.StatusNew, ""},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d result rows, want %d", len(rows), len(want))
+	}
+	customers := map[string]sandbox.Customer{}
+	for _, c := range env.sb.Customers() {
+		customers[c.Code] = c
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r["row"] != w.row || report.Status(r["status"]) != w.status {
+			t.Errorf("result %d: row %s status %s, want row %s status %s (%s)", i, r["row"], r["status"], w.row, w.status, r["message"])
+		}
+		if !strings.Contains(r["message"], w.msg) {
+			t.Errorf("row %s: message %q lacks %q", r["row"], r["message"], w.msg)
+		}
+		if w.status == report.StatusNew || w.status == report.StatusUpdate {
+			c, ok := customers[r["code"]]
+			if !ok {
+				t.Errorf("row %s: code %q not in the sandbox", r["row"], r["code"])
+			} else if r["status"] == "new" && c.Fields["first_name"] == "" {
+				t.Errorf("row %s: sandbox customer has no first name", r["row"])
+			}
+		}
+	}
+	if rows[4]["code"] != "5555" {
+		t.Errorf("row 6 code %q, want the code it sent (5555)", rows[4]["code"])
+	}
+	if got := customers["1111222233334444"].Fields["first_name"]; got != "Anne" {
+		t.Errorf("the update was not applied last: first_name %q", got)
+	}
+	if res.ExitCode() != 1 || res.Stopped != nil {
+		t.Errorf("exit %d stopped %v, want 1 and nil", res.ExitCode(), res.Stopped)
+	}
+	if st := env.sb.Stats(); st.Created != 2 || st.Updated != 1 {
+		t.Errorf("sandbox created %d updated %d, want 2 and 1", st.Created, st.Updated)
+	}
+}
+
+// TestRunUnknownAfterDrop: the sandbox applies each call and then drops the connection.
+// A row with no code or card may have created a customer: it ends unknown after one
+// attempt. A row with a code is repeated, and lands on the same customer every time.
+func TestRunUnknownAfterDrop(t *testing.T) {
+	env := newEnv(t, sandbox.Config{DropRate: 1})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
+		"A,,Ann,A,a@example.com\n"+
+		"B,9000000000000001,Bob,B,b@example.com\n")
+	o := runOpts(t, env, parseMapping(t, customerMapping), in)
+	o.Retries = 2
+	mustRun(t, o)
+	rows := readResults(t, in+".results.csv")
+	if rows[0]["status"] != "unknown" || rows[0]["attempts"] != "1" {
+		t.Errorf("row without code: %s after %s attempts, want unknown after 1", rows[0]["status"], rows[0]["attempts"])
+	}
+	if rows[1]["status"] != "error" || rows[1]["attempts"] != "3" {
+		t.Errorf("row with code: %s after %s attempts, want error after 3", rows[1]["status"], rows[1]["attempts"])
+	}
+	st := env.sb.Stats()
+	if st.Created != 2 || st.Updated != 2 {
+		t.Errorf("sandbox created %d, updated %d; want 2 (one each) and 2 (the code row's repeats)", st.Created, st.Updated)
+	}
+}
+
+// TestRunMaxErrors stops after N failed rows: the rest are skipped, exit 3.
+func TestRunMaxErrors(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("First Name,Note\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "P%d,bad\n", i) // custom field 9 does not exist: every row is rejected
+	}
+	in := writeFile(t, dir, "in.csv", b.String())
+	o := runOpts(t, env, parseMapping(t, "fields:\n  first_name: First Name\n  custom_field_9: Note\n"), in)
+	o.MaxErrors, o.Workers = 3, 1
+	res := mustRun(t, o)
+	if !errors.Is(res.Stopped, ErrMaxErrors) || res.ExitCode() != 3 {
+		t.Fatalf("stopped %v exit %d, want ErrMaxErrors and 3", res.Stopped, res.ExitCode())
+	}
+	c := statusCounts(readResults(t, in+".results.csv"))
+	if c[report.StatusError] != 3 || c[report.StatusSkipped] != 37 {
+		t.Errorf("counts %v, want 3 error and 37 skipped", c)
+	}
+}
+
+// TestRunCancel: a cancelled context (a signal) lets in-flight rows finish and skips
+// the rest; every row is in the results, exit 3.
+func TestRunCancel(t *testing.T) {
+	env := newEnv(t, sandbox.Config{Latency: 20 * time.Millisecond})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", customerCSV(200, 0))
+	o := runOpts(t, env, parseMapping(t, customerMapping), in)
+	o.Workers = 4
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	o.OnRow = func(_ int, st report.Status, _ []string) {
+		if st == report.StatusNew {
+			once.Do(cancel)
+		}
+	}
+	res, err := Run(ctx, o)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(res.Stopped, ErrStopped) || res.ExitCode() != 3 {
+		t.Fatalf("stopped %v exit %d, want ErrStopped and 3", res.Stopped, res.ExitCode())
+	}
+	rows := readResults(t, in+".results.csv")
+	c := statusCounts(rows)
+	if len(rows) != 200 || c[report.StatusSkipped] == 0 || c[report.StatusNew] == 0 {
+		t.Fatalf("%d rows, counts %v: want 200 with some new and some skipped", len(rows), c)
+	}
+	if int64(c[report.StatusNew]) != env.sb.Stats().Created {
+		t.Errorf("%d rows new but the sandbox created %d", c[report.StatusNew], env.sb.Stats().Created)
+	}
+	for _, r := range rows {
+		if r["status"] == "skipped" && r["attempts"] != "0" {
+			t.Errorf("skipped row %s has %s attempts", r["row"], r["attempts"])
+		}
+	}
+}
+
+// TestRunFaults runs through every fault the sandbox injects at once and checks the
+// contract's promises: every row ends in exactly one status, no customer is created
+// twice, and every new/update row carries the code the sandbox holds for it.
+func TestRunFaults(t *testing.T) {
+	for _, mode := range []string{sandbox.FailBefore, sandbox.FailAfter} {
+		t.Run("fail-"+mode, func(t *testing.T) {
+			env := newEnv(t, sandbox.Config{FailRate: 0.15, FailMode: mode, ThrottleRate: 0.08,
+				RetryAfter: time.Millisecond, DropRate: 0.1, Seed: 7})
+			dir := t.TempDir()
+			const n = 200
+			in := writeFile(t, dir, "in.csv", customerCSV(n, 3))
+			o := runOpts(t, env, parseMapping(t, customerMapping), in)
+			o.Retries = 6
+			mustRun(t, o)
+			rows := readResults(t, in+".results.csv")
+			if len(rows) != n {
+				t.Fatalf("%d rows, want %d", len(rows), n)
+			}
+			byCode := map[string]sandbox.Customer{}
+			byEmail := map[string]int{}
+			for _, c := range env.sb.Customers() {
+				byCode[c.Code] = c
+				byEmail[c.Fields["email"]]++
+			}
+			for email, k := range byEmail {
+				if k > 1 {
+					t.Errorf("customer %s created %d times", email, k)
+				}
+			}
+			for i, r := range rows {
+				if r["row"] != strconv.Itoa(i+2) {
+					t.Fatalf("result %d is row %s: not in input order", i, r["row"])
+				}
+				switch r["status"] {
+				case "new", "update":
+					c, ok := byCode[r["code"]]
+					if !ok || c.Fields["email"] != r["Email"] {
+						t.Errorf("row %s: code %s is not the sandbox's customer for %s", r["row"], r["code"], r["Email"])
+					}
+				case "unknown":
+					if r["Code"] != "" {
+						t.Errorf("row %s has a code but ended unknown", r["row"])
+					}
+				case "error":
+				default:
+					t.Errorf("row %s: unexpected status %q", r["row"], r["status"])
+				}
+			}
+			st := env.sb.Stats()
+			if st.Faults.Throttle == 0 || st.Faults.Drop == 0 {
+				t.Errorf("faults not exercised: %+v", st.Faults)
+			}
+		})
+	}
+}
+
+// TestRunLanes: rows of one customer reach the API one after another in file order;
+// rows of different customers overlap.
+func TestRunLanes(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Customer ID,First Name,Seq\n")
+	for i := range 120 {
+		fmt.Fprintf(&b, "K%d,Name,%d\n", i%6, i)
+	}
+	in := writeFile(t, dir, "in.csv", b.String())
+	m := parseMapping(t, "key: Customer ID\nfields:\n  first_name: First Name\n  custom_field_1: Seq\n")
+	rec := &recorder{
+		next: env.client, active: map[string]int{}, order: map[string][]string{}, delay: 2 * time.Millisecond,
+		keyOf: func(f []mapping.Field) string { s, _ := strconv.Atoi(fieldValue(f, "custom_field_1")); return fmt.Sprint(s % 6) },
+		seqOf: func(f []mapping.Field) string { return fieldValue(f, "custom_field_1") },
+	}
+	o := runOpts(t, env, m, in)
+	o.Sender = rec
+	mustRun(t, o)
+	if len(rec.overlap) > 0 {
+		t.Errorf("rows of one customer overlapped: %v", rec.overlap)
+	}
+	for k, seqs := range rec.order {
+		for i := 1; i < len(seqs); i++ {
+			a, _ := strconv.Atoi(seqs[i-1])
+			c, _ := strconv.Atoi(seqs[i])
+			if c <= a {
+				t.Errorf("customer %s: row %d sent after row %d", k, c, a)
+			}
+		}
+	}
+	if rec.maxPar < 2 {
+		t.Errorf("at most %d requests at once: rows of different customers did not overlap", rec.maxPar)
+	}
+	// Without a state, the lanes still pass the code on: K0's later rows update the
+	// customer its first row created instead of creating five more.
+	if st := env.sb.Stats(); st.Created != 6 || st.Updated != 114 {
+		t.Errorf("created %d updated %d, want 6 and 114", st.Created, st.Updated)
+	}
+}
+
+// TestRunLimiter: every request waits on the one shared limiter, and the rate holds.
+func TestRunLimiter(t *testing.T) {
+	env := newEnv(t, sandbox.Config{ThrottleRate: 0.2, RetryAfter: time.Millisecond, Seed: 3})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", customerCSV(60, 0))
+	o := runOpts(t, env, parseMapping(t, customerMapping), in)
+	o.Rate, o.Burst = 200, 1
+	res := mustRun(t, o)
+	if res.Waits != int64(res.Summary.Requests) {
+		t.Errorf("%d limiter waits for %d requests", res.Waits, res.Summary.Requests)
+	}
+	if res.Summary.Throttled == 0 || res.Summary.Retries == 0 {
+		t.Errorf("no throttling seen: %+v", res.Summary)
+	}
+}
+
+// TestRunSecrets: the password and secret fields never reach a log line, the results
+// file, or an error.
+func TestRunSecrets(t *testing.T) {
+	env := newEnv(t, sandbox.Config{DropRate: 0.3, Seed: 5})
+	dir := t.TempDir()
+	const pin = "918273"
+	var b strings.Builder
+	b.WriteString("Customer ID,First Name,PIN,Password\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "K%d,Name%d,%s,pw-%s-%d\n", i, i, pin, pin, i)
+	}
+	in := writeFile(t, dir, "in.csv", b.String())
+	m := parseMapping(t, "key: Customer ID\nfields:\n  first_name: First Name\n  customer_PIN: PIN\n  customer_password: Password\n")
+	core, logs := observer.New(zap.DebugLevel)
+	o := runOpts(t, env, m, in)
+	o.Logger = zap.New(core)
+	mustRun(t, o)
+	results, err := os.ReadFile(in + ".results.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(results), pin) || strings.Contains(string(results), testPassword) {
+		t.Errorf("a secret reached the results file:\n%s", results)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("no log lines: the test proves nothing")
+	}
+	for _, e := range logs.All() {
+		line := fmt.Sprint(e.Message, e.ContextMap())
+		if strings.Contains(line, pin) || strings.Contains(line, testPassword) {
+			t.Errorf("a secret reached the log: %s", line)
+		}
+	}
+	// An API client error names no secret either.
+	_, err = api.New(api.Config{Endpoint: "http://example.com", UserID: "u", AccountID: "a", Password: api.NewSecret(testPassword)})
+	if err == nil || strings.Contains(err.Error(), testPassword) {
+		t.Errorf("insecure endpoint: err %v", err)
+	}
+}
+
+// TestRunCredentialsRejected stops the run at the first refusal of the credentials.
+func TestRunCredentialsRejected(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	c, err := api.New(api.Config{Endpoint: env.srv.URL, UserID: "u", AccountID: "acct",
+		Password: api.NewSecret("wrong"), Timeout: time.Second, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", customerCSV(50, 0))
+	o := runOpts(t, env, parseMapping(t, customerMapping), in)
+	o.Sender, o.Workers = c, 1
+	res := mustRun(t, o)
+	if !errors.Is(res.Stopped, ErrCredentials) || res.ExitCode() != 3 {
+		t.Fatalf("stopped %v exit %d, want ErrCredentials and 3", res.Stopped, res.ExitCode())
+	}
+	cnt := statusCounts(readResults(t, in+".results.csv"))
+	if cnt[report.StatusError] != 1 || cnt[report.StatusSkipped] != 49 {
+		t.Errorf("counts %v, want 1 error and 49 skipped", cnt)
+	}
+}
+
+// TestDryRunSendsNothing: validate never calls the sender.
+func TestDryRunSendsNothing(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\nA,,Ann,A,a@example.com\nB,12x,Bob,B,b@\n")
+	o := runOpts(t, nil, parseMapping(t, customerMapping), in)
+	o.DryRun = true
+	var msgs []string
+	o.OnRow = func(n int, st report.Status, m []string) { msgs = append(msgs, fmt.Sprint(n, st, m)) }
+	res := mustRun(t, o)
+	rows := readResults(t, in+".results.csv")
+	if rows[0]["status"] != "valid" || rows[1]["status"] != "invalid" || res.ExitCode() != 1 {
+		t.Fatalf("rows %v exit %d", rows, res.ExitCode())
+	}
+	// Both of row 3's problems are reported, not only the first.
+	if !strings.Contains(rows[1]["message"], "code") || !strings.Contains(rows[1]["message"], "email") {
+		t.Errorf("row 3 message %q should name code and email", rows[1]["message"])
+	}
+	if len(msgs) != 2 {
+		t.Errorf("OnRow saw %d rows", len(msgs))
+	}
+}
