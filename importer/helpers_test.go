@@ -162,7 +162,7 @@ type recorder struct {
 	next     Sender
 	mu       sync.Mutex
 	active   map[string]int
-	overlap  []string       // keys seen with two requests at once
+	overlap  []string // keys seen with two requests at once
 	order    map[string][]string
 	inflight int
 	maxPar   int

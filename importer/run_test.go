@@ -248,7 +248,10 @@ func TestRunLanes(t *testing.T) {
 	m := parseMapping(t, "key: Customer ID\nfields:\n  first_name: First Name\n  custom_field_1: Seq\n")
 	rec := &recorder{
 		next: env.client, active: map[string]int{}, order: map[string][]string{}, delay: 2 * time.Millisecond,
-		keyOf: func(f []mapping.Field) string { s, _ := strconv.Atoi(fieldValue(f, "custom_field_1")); return fmt.Sprint(s % 6) },
+		keyOf: func(f []mapping.Field) string {
+			s, _ := strconv.Atoi(fieldValue(f, "custom_field_1"))
+			return fmt.Sprint(s % 6)
+		},
 		seqOf: func(f []mapping.Field) string { return fieldValue(f, "custom_field_1") },
 	}
 	o := runOpts(t, env, m, in)

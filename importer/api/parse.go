@@ -161,45 +161,63 @@ func charsetReader(label string, in io.Reader) (io.Reader, error) {
 
 // JSON
 
+// jsonAnswer is the JSON answer's object. (encoding/json matches keys case-insensitively;
+// harmless here.)
+type jsonAnswer struct {
+	Status   json.RawMessage `json:"status"`
+	Customer json.RawMessage `json:"customer"`
+	Error    json.RawMessage `json:"error"`
+	Errors   json.RawMessage `json:"errors"`
+	Message  json.RawMessage `json:"message"`
+	Response json.RawMessage `json:"response"`
+}
+
+type jsonCustomer struct {
+	Status     json.RawMessage `json:"status"`
+	Code       json.RawMessage `json:"code"`
+	CardNumber json.RawMessage `json:"card_number"`
+}
+
 func parseJSON(b []byte) (answer, error) {
-	var obj map[string]json.RawMessage
+	var obj jsonAnswer
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return answer{}, unreadable("JSON: %v", err)
 	}
-	if _, ok := obj["status"]; !ok {
-		if r, ok := obj["response"]; ok {
-			var inner map[string]json.RawMessage
-			if err := json.Unmarshal(r, &inner); err != nil || inner == nil {
-				return answer{}, unreadable("JSON: response is not an object")
-			}
-			obj = inner
+	if obj.Status == nil && obj.Response != nil {
+		if !isJSONObject(obj.Response) {
+			return answer{}, unreadable("JSON: response is not an object")
 		}
-	}
-	if obj == nil {
-		return answer{}, unreadable("JSON: null answer")
+		var inner jsonAnswer
+		if err := json.Unmarshal(obj.Response, &inner); err != nil {
+			return answer{}, unreadable("JSON response: %v", err)
+		}
+		obj = inner
 	}
 
-	status, hasStatus, err := jsonString(obj["status"])
+	status, hasStatus, err := jsonString(obj.Status)
 	if err != nil {
 		return answer{}, unreadable("JSON status: %v", err)
 	}
 	status = strings.TrimSpace(status)
-	errText := jsonErrors(obj)
+	var errText string
+	if !hasStatus || !strings.EqualFold(status, "success") {
+		errText = jsonErrors(obj)
+	}
 	switch {
 	case hasStatus && strings.EqualFold(status, "success"):
-		var c map[string]json.RawMessage
-		if err := json.Unmarshal(obj["customer"], &c); err != nil || c == nil {
+		var c jsonCustomer
+		if !isJSONObject(obj.Customer) || json.Unmarshal(obj.Customer, &c) != nil {
 			return answer{}, unreadable("JSON success without a customer object")
 		}
-		cs, _, err := jsonString(c["status"])
+		cs, _, err := jsonString(c.Status)
 		if err != nil {
 			return answer{}, unreadable("JSON customer status: %v", err)
 		}
-		code, _, err := jsonDigits(c["code"])
+		code, _, err := jsonDigits(c.Code)
 		if err != nil {
 			return answer{}, unreadable("JSON customer code: %v", err)
 		}
-		card, _, err := jsonDigits(c["card_number"])
+		card, _, err := jsonDigits(c.CardNumber)
 		if err != nil {
 			return answer{}, unreadable("JSON customer card_number: %v", err)
 		}
@@ -212,10 +230,16 @@ func parseJSON(b []byte) (answer, error) {
 	return answer{}, unreadable("JSON status %q", clip(status))
 }
 
-// jsonString reads an optional string; null counts as absent.
+func isJSONObject(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '{' }
+
+// jsonString reads an optional string; null counts as absent. raw is valid JSON (it
+// comes out of a decoded document), so a string without escapes is its own value.
 func jsonString(raw json.RawMessage) (string, bool, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", false, nil
+	}
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true, nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -237,13 +261,11 @@ func jsonDigits(raw json.RawMessage) (string, bool, error) {
 
 // jsonErrors gathers the error texts of an answer: "error" (a string, an object with a
 // message, or a list), "errors" (the same), else "message".
-func jsonErrors(obj map[string]json.RawMessage) string {
-	var texts []string
-	for _, k := range []string{"error", "errors"} {
-		texts = appendErrTexts(texts, obj[k], 0)
-	}
+func jsonErrors(obj jsonAnswer) string {
+	texts := appendErrTexts(nil, obj.Error, 0)
+	texts = appendErrTexts(texts, obj.Errors, 0)
 	if len(texts) == 0 {
-		texts = appendErrTexts(texts, obj["message"], 0)
+		texts = appendErrTexts(texts, obj.Message, 0)
 	}
 	return strings.Join(texts, "; ")
 }

@@ -113,13 +113,15 @@ type csvReader struct {
 	comma  rune
 	trim   bool
 	br     *bufio.Reader // what cr reads
+	text   *csvCRReader  // what br reads
 	cr     *csv.Reader
 
 	warnings  []string
-	warnedBad bool  // a warning about bytes that are not UTF-8 was given
-	number    int   // Number of the last record read
-	nextLine  int   // the line a record starts on when no blank line comes first
-	err       error // sticky: returned by every Next after the first error or io.EOF
+	slab      []Cell // cells not yet handed out
+	warnedBad bool   // a warning about bytes that are not UTF-8 was given
+	number    int    // Number of the last record read
+	nextLine  int    // the line a record starts on when no blank line comes first
+	err       error  // sticky: returned by every Next after the first error or io.EOF
 }
 
 // csvNew reads a CSV stream from src; reopen gives the same stream again from its start
@@ -145,12 +147,12 @@ func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	br := csvStream(io.MultiReader(bytes.NewReader(head[plan.skip:]), src), plan)
+	br, text := csvStream(io.MultiReader(bytes.NewReader(head[plan.skip:]), src), plan)
 	// The delimiter is judged on decoded text, so that UTF-16 works the same as UTF-8.
-	text, _ := br.Peek(csvBufSize) // a short file gives what there is, with an error that Read repeats
-	comma, trim := csvDialect(text, opt.Delimiter)
+	first, _ := br.Peek(csvBufSize) // a short file gives what there is, with an error that Read repeats
+	comma, trim := csvDialect(first, opt.Delimiter)
 
-	r := &csvReader{path: path, src: src, reopen: reopen, plan: plan, comma: comma, trim: trim, br: br, nextLine: 1}
+	r := &csvReader{path: path, src: src, reopen: reopen, plan: plan, comma: comma, trim: trim, br: br, text: text, nextLine: 1}
 	r.cr = csvParser(br, comma, trim)
 	if plan.warning != "" {
 		r.warnings = append(r.warnings, plan.warning)
@@ -160,9 +162,10 @@ func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error)
 
 // csvStream turns the file's bytes after the BOM into UTF-8 text with LF or CRLF line
 // ends, buffered for encoding/csv.
-func csvStream(raw io.Reader, plan encPlan) *bufio.Reader {
-	text := plan.decoder(raw)
-	return bufio.NewReaderSize(&csvCRReader{r: bufio.NewReaderSize(text, csvBufSize)}, csvBufSize)
+func csvStream(raw io.Reader, plan encPlan) (*bufio.Reader, *csvCRReader) {
+	// The decoders give valid UTF-8; bytes read as they are must be watched.
+	text := &csvCRReader{r: bufio.NewReaderSize(plan.decoder(raw), csvBufSize), watch: plan.id == encUTF8}
+	return bufio.NewReaderSize(text, csvBufSize), text
 }
 
 func csvParser(r io.Reader, comma rune, trim bool) *csv.Reader {
@@ -204,29 +207,53 @@ func (r *csvReader) Next() (Row, error) {
 		}
 
 		empty := true
-		for i, s := range rec {
+		for _, s := range rec {
 			if s != "" {
 				empty = false
+				break
 			}
-			if !utf8.ValidString(s) {
-				rec[i] = encFixCell(s, r.plan.strict)
-				r.warnBadBytes()
+		}
+		if r.text.bad {
+			for i, s := range rec {
+				if !utf8.ValidString(s) {
+					rec[i] = encFixCell(s, r.plan.strict)
+					r.warnBadBytes()
+				}
 			}
 		}
 		if empty {
 			continue
 		}
-		// The strings of rec are fresh for every record (only the slice is reused), so
-		// the cells may hold them.
-		cells := make([]Cell, len(rec))
+		cells := r.cells(len(rec))
 		for i, s := range rec {
+			// The strings of rec are fresh for every record (only the slice is reused),
+			// so the cells may hold them. Setting the two fields, not the whole Cell,
+			// spares the write barriers of the others.
 			if s != "" {
-				cells[i] = Cell{Kind: String, Text: s}
+				cells[i].Kind = String
+				cells[i].Text = s
 			}
 		}
 		return Row{Number: r.number, Cells: cells}, nil
 	}
 	return Row{}, r.err
+}
+
+// csvSlabSize is how many cells are allocated at once for the rows to come.
+const csvSlabSize = 1024
+
+// cells returns n zero cells of their own (their capacity is n: appending to a row's
+// cells does not reach into the next row's).
+func (r *csvReader) cells(n int) []Cell {
+	if n > len(r.slab) {
+		if n > csvSlabSize/4 {
+			return make([]Cell, n)
+		}
+		r.slab = make([]Cell, csvSlabSize)
+	}
+	c := r.slab[:n:n]
+	r.slab = r.slab[n:]
+	return c
 }
 
 func (r *csvReader) warnBadBytes() {
@@ -271,7 +298,7 @@ func (r *csvReader) checkLastQuote(start int64, line, column int) error {
 		if _, err := io.CopyN(io.Discard, src, int64(r.plan.skip)); err != nil {
 			return fmt.Errorf("reread %q: %w", r.path, err)
 		}
-		br := csvStream(src, r.plan)
+		br, _ := csvStream(src, r.plan)
 		if _, err := io.CopyN(io.Discard, br, start); err != nil {
 			return fmt.Errorf("reread %q: %w", r.path, err)
 		}
@@ -378,9 +405,15 @@ func csvCountDelim(text []byte, d rune) (n int, spaced bool) {
 }
 
 // csvCRReader turns every lone CR (classic Mac line end) into LF; CRLF is left to
-// encoding/csv, which reads it as one line end.
+// encoding/csv, which reads it as one line end. When watch is set it also notes whether
+// any byte so far was not part of valid UTF-8, so that cells need checking only then: one
+// pass over large buffers costs far less than one per cell.
 type csvCRReader struct {
-	r *bufio.Reader
+	r     *bufio.Reader
+	watch bool
+	bad   bool              // a byte so far was not UTF-8 (or began a rune cut at the end)
+	tail  [utf8.UTFMax]byte // the start of a rune cut at the end of the last read
+	ntail int
 }
 
 func (c *csvCRReader) Read(p []byte) (int, error) {
@@ -400,5 +433,36 @@ func (c *csvCRReader) Read(p []byte) (int, error) {
 		}
 		i++
 	}
+	if c.watch && !c.bad {
+		c.check(p[:n], err != nil)
+	}
 	return n, err
+}
+
+// check notes in c.bad whether b, which follows the bytes checked before, breaks UTF-8.
+func (c *csvCRReader) check(b []byte, atEOF bool) {
+	if c.ntail > 0 {
+		var buf [utf8.UTFMax]byte
+		m := copy(buf[:], c.tail[:c.ntail])
+		m += copy(buf[m:], b)
+		if !utf8.FullRune(buf[:m]) {
+			c.ntail = copy(c.tail[:], buf[:m])
+			c.bad = atEOF
+			return
+		}
+		r, size := utf8.DecodeRune(buf[:m])
+		if r == utf8.RuneError && size == 1 {
+			c.bad = true
+			return
+		}
+		b = b[size-c.ntail:]
+		c.ntail = 0
+	}
+	whole := encTrimPartialRune(b)
+	if !utf8.Valid(whole) {
+		c.bad = true
+		return
+	}
+	c.ntail = copy(c.tail[:], b[len(whole):])
+	c.bad = atEOF && c.ntail > 0
 }
