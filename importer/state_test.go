@@ -1,0 +1,180 @@
+package importer
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/importer/state"
+	"github.com/custimport/custimport/report"
+)
+
+func openStore(tb testing.TB, path string, readOnly bool) *state.Store {
+	tb.Helper()
+	st, err := state.Open(path, state.Options{ReadOnly: readOnly})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// runWithState runs input against env with the state at path and returns the results.
+func runWithState(tb testing.TB, env *testEnv, statePath, input, mappingYAML string, force bool) (*Result, []resultRow) {
+	tb.Helper()
+	st, err := state.Open(statePath, state.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o := runOpts(tb, env, parseMapping(tb, mappingYAML), input)
+	o.Store, o.Force = st, force
+	res := mustRun(tb, o)
+	if err := st.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return res, readResults(tb, input+".results.csv")
+}
+
+// TestNightlySync: the second run of an unchanged file sends nothing; changing five
+// rows sends exactly those five, as updates of the customers the first run created,
+// in a file that has no code column at all.
+func TestNightlySync(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	const mapping = "key: Customer ID\nfields:\n  first_name: First Name\n  last_name: Last Name\n  email: Email\n"
+	csv := customerCSV(100, 0) // a Code column with no codes in it
+	in := writeFile(t, dir, "night.csv", csv)
+
+	_, rows := runWithState(t, env, statePath, in, mapping, false)
+	if c := statusCounts(rows); c[report.StatusNew] != 100 {
+		t.Fatalf("first night: %v, want 100 new", c)
+	}
+	codes := map[string]string{}
+	for _, r := range rows {
+		codes[r["Customer ID"]] = r["code"]
+	}
+
+	before := env.sb.Stats().Requests
+	res, rows := runWithState(t, env, statePath, in, mapping, false)
+	if c := statusCounts(rows); c[report.StatusUnchanged] != 100 || res.Summary.Requests != 0 || env.sb.Stats().Requests != before {
+		t.Fatalf("second night: %v, %d requests; want 100 unchanged and none sent", c, res.Summary.Requests)
+	}
+	for _, r := range rows {
+		if r["code"] != codes[r["Customer ID"]] {
+			t.Errorf("unchanged row %s shows code %q, want %q", r["row"], r["code"], codes[r["Customer ID"]])
+		}
+	}
+
+	changed := csv
+	for _, i := range []string{"3", "17", "42", "77", "99"} {
+		changed = strings.Replace(changed, "First"+i+",", "Changed"+i+",", 1)
+	}
+	writeFile(t, dir, "night.csv", changed)
+	before = env.sb.Stats().Requests
+	res, rows = runWithState(t, env, statePath, in, mapping, false)
+	c := statusCounts(rows)
+	if c[report.StatusUpdate] != 5 || c[report.StatusUnchanged] != 95 || res.Summary.Requests != 5 {
+		t.Fatalf("third night: %v, %d requests; want 5 update, 95 unchanged, 5 requests", c, res.Summary.Requests)
+	}
+	if got := env.sb.Stats().Requests - before; got != 5 {
+		t.Errorf("the sandbox received %d requests, want 5", got)
+	}
+	if st := env.sb.Stats(); st.Created != 100 {
+		t.Errorf("%d customers created over three nights, want 100", st.Created)
+	}
+	for _, r := range rows {
+		if r["status"] == "update" && r["code"] != codes[r["Customer ID"]] {
+			t.Errorf("row %s updated %s, not its customer %s", r["row"], r["code"], codes[r["Customer ID"]])
+		}
+	}
+
+	// --force sends every row again, still as updates.
+	_, rows = runWithState(t, env, statePath, in, mapping, true)
+	if c := statusCounts(rows); c[report.StatusUpdate] != 100 {
+		t.Errorf("forced: %v, want 100 update", c)
+	}
+}
+
+// TestResumeInFlight: rows an earlier run left in flight (a crash between sending and
+// recording the answer) are re-sent when they name their customer, and end unknown
+// when they do not.
+func TestResumeInFlight(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
+		"A,,Ann,A,a@example.com\n"+
+		"B,4000000000000004,Bob,B,b@example.com\n"+
+		"C,,Cy,C,c@example.com\n")
+	st := openStore(t, statePath, false)
+	for _, id := range []string{"key:A", "key:B"} {
+		if err := st.Begin(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, rows := runWithState(t, env, statePath, in, customerMapping, false)
+	want := []string{"unknown", "new", "new"}
+	for i, w := range want {
+		if rows[i]["status"] != w {
+			t.Errorf("row %s: %s (%s), want %s", rows[i]["row"], rows[i]["status"], rows[i]["message"], w)
+		}
+	}
+	if rows[0]["attempts"] != "0" {
+		t.Errorf("the unknown row was sent")
+	}
+	// A second run still refuses to send row A blind.
+	_, rows = runWithState(t, env, statePath, in, customerMapping, false)
+	if rows[0]["status"] != "unknown" || rows[1]["status"] != "unchanged" {
+		t.Errorf("rerun: A %s, B %s; want unknown and unchanged", rows[0]["status"], rows[1]["status"])
+	}
+}
+
+// TestDryRunLeavesState: a dry run reads the state, says what would happen, and leaves
+// the file byte-identical.
+func TestDryRunLeavesState(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	in := writeFile(t, dir, "in.csv", customerCSV(10, 0))
+	runWithState(t, env, statePath, in, customerMapping, false)
+	writeFile(t, dir, "in.csv", strings.Replace(customerCSV(10, 0), "First3,", "Other,", 1))
+
+	sum := func() [32]byte {
+		b, err := os.ReadFile(statePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sha256.Sum256(b)
+	}
+	h := sum()
+	st := openStore(t, statePath, true)
+	o := runOpts(t, nil, parseMapping(t, customerMapping), in)
+	o.DryRun, o.Store = true, st
+	mustRun(t, o)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sum() != h {
+		t.Error("the dry run changed the state file")
+	}
+	rows := readResults(t, in+".results.csv")
+	for _, r := range rows {
+		if r["status"] != "valid" {
+			t.Errorf("row %s: %s", r["row"], r["status"])
+		}
+		wantUnchanged := r["First Name"] != "Other"
+		if got := strings.Contains(r["message"], "unchanged"); got != wantUnchanged {
+			t.Errorf("row %s message %q", r["row"], r["message"])
+		}
+		if !wantUnchanged && !strings.Contains(r["message"], "would update customer") {
+			t.Errorf("changed row %s message %q should say it would update its customer", r["row"], r["message"])
+		}
+	}
+}
