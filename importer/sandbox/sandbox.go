@@ -61,7 +61,9 @@ type Config struct {
 	FailRate float64
 	FailMode string
 	// ThrottleRate is the share of calls answered with HTTP 429 and a Retry-After
-	// header of RetryAfter (default 1s), without applying them.
+	// header of RetryAfter (default 1s, rounded up to whole seconds), without applying
+	// them. Faults are drawn in the order throttle, fail, drop, and a call gets at most
+	// one: FailRate and DropRate are shares of the calls not already faulted.
 	ThrottleRate float64
 	RetryAfter   time.Duration
 	// DropRate is the share of calls applied and then left without an answer: the
