@@ -7,6 +7,7 @@ func (a *app) commands() []*cobra.Command {
 	return []*cobra.Command{
 		a.runCmd(),
 		a.validateCmd(),
+		a.initCmd(),
 		a.sandboxCmd(),
 	}
 }

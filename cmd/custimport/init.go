@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custimport/custimport/importer/sheet"
+	"github.com/custimport/custimport/mapping"
+)
+
+// initSample is how many data rows init reads to guess date formats.
+const initSample = 200
+
+func (a *app) initCmd() *cobra.Command {
+	var (
+		sheetName, delimiter, encoding string
+		headerRow                      int
+	)
+	cmd := &cobra.Command{
+		Use:   "init [flags] INPUT",
+		Short: "Print a suggested mapping YAML for INPUT's header",
+		Long: `init reads INPUT's header and a sample of its rows and prints a mapping that a merchant
+can use after a glance: common header names matched to the API's fields, a key column,
+date formats detected from the sampled values (with a comment where the sample is
+ambiguous), and the columns it could not match listed as comments.
+
+  custimport init customers.csv > mapping.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opt := sheet.Options{Sheet: sheetName, Encoding: encoding}
+			if delimiter != "" {
+				d, err := parseDelimiter(delimiter)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				opt.Delimiter = d
+			}
+			if headerRow < 1 {
+				return withCode(exitUsage, errors.New("--header-row must be 1 or more"))
+			}
+			header, sample, err := readSample(args[0], opt, headerRow, initSample)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			out := mapping.Suggest(header, sample, mapping.SuggestOptions{
+				Input: args[0], Sheet: sheetName, HeaderRow: headerRow,
+			})
+			_, err = a.stdout.Write(out)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&sheetName, "sheet", "", "XLSX sheet `name` (default: the first visible sheet)")
+	cmd.Flags().IntVar(&headerRow, "header-row", 1, "the row that holds the column names")
+	cmd.Flags().StringVar(&delimiter, "delimiter", "", "CSV delimiter (default: detected)")
+	cmd.Flags().StringVar(&encoding, "encoding", "", "CSV encoding (default: detected)")
+	return cmd
+}
+
+// readSample returns the header texts and up to n data rows of input.
+func readSample(input string, opt sheet.Options, headerRow, n int) ([]string, [][]sheet.Cell, error) {
+	rd, err := sheet.Open(input, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rd.Close()
+	var header []string
+	var sample [][]sheet.Cell
+	for len(sample) < n {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case row.Number < headerRow:
+		case row.Number == headerRow:
+			header = row.Texts()
+		case header == nil:
+			return nil, nil, fmt.Errorf("%s: header row %d is empty (use --header-row)", input, headerRow)
+		default:
+			sample = append(sample, row.Cells)
+		}
+	}
+	if header == nil {
+		return nil, nil, fmt.Errorf("%s: no header: the file has no row %d", input, headerRow)
+	}
+	return header, sample, nil
+}
