@@ -29,6 +29,10 @@
 // dates, card_number_generate, flags, pick and list choices) are trimmed before the check;
 // text fields are sent as the transforms leave them.
 //
+// A row is invalid when its own cells send nothing (defaults and constants do not count), and
+// when a cell breaks its field's rule; every problem of a row is reported. An XLSX error cell
+// (#N/A) counts as empty, with a warning.
+//
 // Flags (send_no_email, new_code) are sent only when their value is true-ish (see Truthy):
 // send_no_email as "true" and new_code as "Yes", as the API's documentation shows them.
 //

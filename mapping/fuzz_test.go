@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custimport/custimport/importer/sheet"
 )
@@ -92,6 +93,33 @@ func FuzzParseDate(f *testing.F) {
 		back, err := ParseDate("YYYY-MM-DD", iso)
 		if err != nil || !back.Equal(d.Truncate(24*time.Hour)) {
 			t.Fatalf("ParseDate(%q, %q) = %v; %q reads back as %v, %v", layout, s, d, iso, back, err)
+		}
+	})
+}
+
+// FuzzTransform: transforms never panic, keep valid UTF-8 valid, and title, lower, upper,
+// trim and collapse_spaces give the same result when applied twice.
+func FuzzTransform(f *testing.F) {
+	for _, s := range []string{"o'brien", "JOHN  SMITH", "McDonald", "ǆungla", " a\u00a0b ", "(09) 555-1234", "don't"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, tr := range []Transform{Trim, Lower, Upper, Title, Digits, CollapseSpaces} {
+			out := tr.Apply(s)
+			if utf8.ValidString(s) && !utf8.ValidString(out) {
+				t.Fatalf("%s(%q) = %q: invalid UTF-8", tr, s, out)
+			}
+			if tr == Digits {
+				if _, ok := atoiDigits(out); !ok {
+					t.Fatalf("digits(%q) = %q", s, out)
+				}
+				continue
+			}
+			if tr == Trim || tr == CollapseSpaces || tr == Title {
+				if again := tr.Apply(out); again != out {
+					t.Fatalf("%s(%q) = %q, applied again %q", tr, s, out, again)
+				}
+			}
 		}
 	})
 }

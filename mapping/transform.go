@@ -109,8 +109,8 @@ func collapseSpaces(s string) string {
 }
 
 // titleCase upper-cases the first letter of every word. A word written in one case
-// ("JOHN", "john") is lower-cased first; a word in mixed case ("McDonald") keeps its inner
-// capitals. After an apostrophe that follows a single letter ("o'brien", "d'arcy") a new
+// ("JOHN", "john") is lower-cased first; a word in mixed case after its first letter
+// ("McDonald", "deVito") keeps its inner capitals. After an apostrophe that follows a single letter ("o'brien", "d'arcy") a new
 // word starts; after a longer prefix ("don't") it does not. It allocates only the result,
 // and only when it differs from s.
 func titleCase(s string) string {
@@ -154,8 +154,11 @@ func isWordRune(r rune) bool {
 func isApostrophe(r rune) bool { return r == '\'' || r == '\u2019' }
 
 func appendTitleWord(b []byte, w string) []byte {
+	// Mixed case is judged after the first letter, so that the result reads the same when
+	// titled again.
 	hasUpper, hasLower := false, false
-	for _, r := range w {
+	_, first := utf8.DecodeRuneInString(w)
+	for _, r := range w[first:] {
 		if unicode.IsUpper(r) {
 			hasUpper = true
 		} else if unicode.IsLower(r) {
