@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -165,6 +167,19 @@ func (p *parser) errorf(n *yaml.Node, path string, sentinel error, format string
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func (p *parser) parse(data []byte) *Mapping {
+	if !utf8.Valid(data) {
+		bad := 0
+		for bad < len(data) {
+			r, size := utf8.DecodeRune(data[bad:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			bad += size
+		}
+		line := 1 + bytes.Count(data[:bad], []byte("\n"))
+		p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: "not UTF-8 text: save the mapping file as UTF-8", Err: ErrSyntax})
+		return nil
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, msg := 1, strings.TrimPrefix(err.Error(), "yaml: ")
@@ -173,6 +188,9 @@ func (p *parser) parse(data []byte) *Mapping {
 				line = n
 			}
 			msg = sm[2]
+		}
+		if bytes.Contains(data, []byte("\t")) && strings.Contains(msg, "cannot start any token") {
+			msg += " (indent with spaces: YAML does not allow tabs)"
 		}
 		p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: "not valid YAML: " + msg, Err: ErrSyntax})
 		return nil
