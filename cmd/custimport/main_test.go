@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/mapping"
+)
+
+// repoRoot is the repository's root, two folders up from this package.
+func repoRoot(tb testing.TB) string {
+	tb.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
+}
+
+// runCLI runs the program in-process with env as its environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code = run(context.Background(), args, strings.NewReader(""), &out, &errb, getenv)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpEverywhere(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"run", "--help"}, {"validate", "--help"}, {"init", "--help"},
+		{"sandbox", "--help"}, {"state", "--help"}, {"state", "export", "--help"}, {"version", "--help"},
+	} {
+		code, out, errs := runCLI(t, nil, args...)
+		if code != 0 || out == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+	}
+	_, out, _ := runCLI(t, nil, "run", "--help")
+	for _, flag := range []string{"--dry-run", "--mapping", "--sandbox", "--max-errors", "--summary-json", "--password-file", "Exit codes"} {
+		if !strings.Contains(out, flag) {
+			t.Errorf("run --help lacks %s", flag)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "custimport ") || !strings.Contains(out, "go1.") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+}
+
+// TestExitCodes runs the commands the way a script does and checks the contract's codes.
+func TestExitCodes(t *testing.T) {
+	root := repoRoot(t)
+	dir := t.TempDir()
+	sample := filepath.Join(root, "samples", "customers.csv")
+	mapPath := filepath.Join(root, "samples", "mapping.yaml")
+	good := filepath.Join(dir, "good.csv")
+	if err := os.WriteFile(good, []byte("Customer ID,First Name\nA,Ann\nB,Bob\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	goodMap := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(goodMap, []byte("key: Customer ID\nfields:\n  first_name: First Name\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badMap := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(badMap, []byte("fields:\n  first_nme: First Name\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := func(name string) string { return filepath.Join(dir, name) }
+	sbs, err := sandbox.New(sandbox.Config{UserID: "demo", AccountID: "demo", Password: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := httptest.NewServer(sbs)
+	defer sb.Close()
+	pwFile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwFile, []byte("demo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string // in stdout+stderr
+	}{
+		{"valid file", nil, []string{"validate", "--mapping", goodMap, "--results", res("a.csv"), good}, 0, "2 valid"},
+		{"sample has invalid rows", nil, []string{"validate", "--mapping", mapPath, "--results", res("b.csv"), sample}, 1, "invalid"},
+		{"dry run flag", nil, []string{"run", "--dry-run", "--mapping", goodMap, "--results", res("c.csv"), good}, 0, "valid"},
+		{"sandbox run", nil, []string{"run", "--sandbox", "--rate", "0", "--mapping", goodMap, "--results", res("d.csv"), good}, 0, "2 new"},
+		{"env sets a flag", map[string]string{"CUSTIMPORT_MAPPING": goodMap, "CUSTIMPORT_RESULTS": res("e.csv")}, []string{"validate", good}, 0, "valid"},
+		{"flag beats env", map[string]string{"CUSTIMPORT_MAPPING": badMap}, []string{"validate", "--mapping", goodMap, "--results", res("f.csv"), good}, 0, "valid"},
+		{"bad env value", map[string]string{"CUSTIMPORT_WORKERS": "many"}, []string{"validate", "--mapping", goodMap, good}, 2, "CUSTIMPORT_WORKERS"},
+		{"bad mapping names its line", nil, []string{"validate", "--mapping", badMap, good}, 2, "bad.yaml:2"},
+		{"missing input", nil, []string{"validate", "--mapping", goodMap, res("nope.csv")}, 2, "nope.csv"},
+		{"missing credentials", nil, []string{"run", "--mapping", goodMap, "--endpoint", "https://api.example.com", good}, 2, "--user-id"},
+		{"insecure endpoint", map[string]string{"CUSTIMPORT_PASSWORD": "pw"}, []string{"run", "--mapping", goodMap, "--endpoint", "http://api.example.com", "--user-id", "u", "--account-id", "a", "--no-state", good}, 2, "http"},
+		{"bad flag value", nil, []string{"run", "--format", "yaml", "--mapping", goodMap, good}, 2, "--format"},
+		{"unknown flag", nil, []string{"run", "--frobnicate", good}, 2, "frobnicate"},
+		{"credentials refused", map[string]string{"CUSTIMPORT_PASSWORD": "wrong"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--no-state", "--mapping", goodMap, "--results", res("g.csv"), good}, 3, "credentials"},
+		{"real endpoint", map[string]string{"CUSTIMPORT_PASSWORD": "demo"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--state", res("s.db"), "--format", "json", "--mapping", goodMap, "--results", res("h.xlsx"), good}, 0, "2 new"},
+		{"nightly rerun", map[string]string{"CUSTIMPORT_PASSWORD": "demo"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--state", res("s.db"), "--mapping", goodMap, "--results", res("i.csv"), good}, 0, "2 unchanged"},
+		{"password file", nil, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--password-file", pwFile, "--no-state", "--mapping", goodMap, "--results", res("j.csv"), good}, 0, "2 new"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, c.env, c.args...)
+			if code != c.code || !strings.Contains(out+errs, c.want) {
+				t.Errorf("exit %d, want %d; output lacks %q?\nstdout: %s\nstderr: %s", code, c.code, c.want, out, errs)
+			}
+		})
+	}
+}
+
+// TestInitOutputLoads: what init prints for the sample loads as a mapping and binds.
+func TestInitOutputLoads(t *testing.T) {
+	root := repoRoot(t)
+	for _, in := range []string{"customers.csv", "customers.xlsx"} {
+		code, out, errs := runCLI(t, nil, "init", filepath.Join(root, "samples", in))
+		if code != 0 {
+			t.Fatalf("init %s: exit %d: %s", in, code, errs)
+		}
+		m, err := mapping.Parse([]byte(out), "init.yaml")
+		if err != nil {
+			t.Fatalf("init %s output does not load: %v\n%s", in, err, out)
+		}
+		if m.Key == nil || len(m.Fields) < 8 {
+			t.Errorf("init %s: key %v, %d fields:\n%s", in, m.Key, len(m.Fields), out)
+		}
+	}
+}
+
+// buildBinary builds custimport into a temp dir for tests that need separate processes.
+func buildBinary(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "custimport")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("go build: %v", err)
+	}
+	return bin
+}
