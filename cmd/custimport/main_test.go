@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"os"
 	"os/exec"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
