@@ -262,3 +262,52 @@ func TestSuggestRealFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestSamplesMapping loads the repository's sample mapping and applies it to the sample
+// CSV, when both are present.
+func TestSamplesMapping(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Dir(wd) // the package is one level below the module root
+	m, err := Load(filepath.Join(root, "samples", "mapping.yaml"))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("no samples/mapping.yaml")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rows := readCSV(t, filepath.Join(root, "samples", "customers.csv"), 1000)
+	p, err := m.Bind(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, cells := range rows {
+		r := p.Apply(sheet.Row{Number: i + 2, Cells: cells})
+		for _, pr := range r.Problems {
+			t.Logf("row %d: %s", i+2, pr)
+		}
+	}
+}
+
+// TestApplyConcurrent: a Plan is read-only and may be shared by goroutines (run with -race).
+func TestApplyConcurrent(t *testing.T) {
+	p := mustBind(t, benchMapping, benchHeader...)
+	want := p.Apply(benchRow())
+	done := make(chan Result)
+	for range 4 {
+		go func() {
+			var r Result
+			for range 200 {
+				r = p.Apply(benchRow())
+			}
+			done <- r
+		}()
+	}
+	for range 4 {
+		if r := <-done; r.Hash != want.Hash {
+			t.Errorf("hash %x, want %x", r.Hash, want.Hash)
+		}
+	}
+}
