@@ -9,5 +9,6 @@ func (a *app) commands() []*cobra.Command {
 		a.validateCmd(),
 		a.initCmd(),
 		a.sandboxCmd(),
+		a.stateCmd(),
 	}
 }

@@ -58,6 +58,7 @@ func BenchmarkFinishParallel(b *testing.B) {
 			return s.Finish(k, sent)
 		})
 		report(b)
+		b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/commit")
 	})
 	b.Run("bolt-batch-2ms-8", func(b *testing.B) {
 		s := openTB(b, filepath.Join(b.TempDir(), "1.db"))

@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -139,10 +140,17 @@ func (s *Store) write(id string, change func(old Entry, ok bool) Entry) error {
 }
 
 // Entries are written through a group commit: one goroutine owned by the Store runs every
-// write in a read-write transaction; the writes that arrive while one transaction commits
-// (its fsyncs) all go into the next one. A lone caller pays one commit and no waiting,
-// unlike bolt.DB.Batch, which delays every batch by MaxBatchDelay.
-const maxGroup = 1024
+// write in a read-write transaction, and the writes that arrive while one transaction
+// commits (its fsyncs) go together into the next one. The committer also waits, at most
+// maxLinger, for as many writes as the largest recent group held, so that N workers in
+// lock step share one commit rather than splitting into two halves; when fewer writes come
+// than expected, the wait times out once and the expectation drops to what came. A lone
+// caller so pays one commit and no waiting, unlike bolt.DB.Batch, which delays every
+// batch by MaxBatchDelay.
+const (
+	maxGroup  = 1024
+	maxLinger = time.Millisecond
+)
 
 type commitReq struct {
 	fn   func(*bolt.Tx) error
@@ -164,6 +172,10 @@ func (s *Store) commit(fn func(*bolt.Tx) error) error {
 func (s *Store) commitLoop() {
 	defer s.committer.Done()
 	group := make([]*commitReq, 0, maxGroup)
+	timer := time.NewTimer(maxLinger)
+	timer.Stop()
+	defer timer.Stop()
+	peak := 1 // the group size to wait for
 	for {
 		select {
 		case <-s.quit:
@@ -171,23 +183,49 @@ func (s *Store) commitLoop() {
 		case r := <-s.reqs:
 			group = append(group[:0], r)
 		}
-	more:
-		for len(group) < maxGroup {
-			select {
-			case r := <-s.reqs:
-				group = append(group, r)
-			default:
-				break more
+		group = s.drain(group)
+		timedOut := false
+		if len(group) < peak {
+			timer.Reset(maxLinger)
+		linger:
+			for len(group) < peak {
+				select {
+				case r := <-s.reqs:
+					group = append(group, r)
+				case <-timer.C:
+					timedOut = true
+					break linger
+				}
 			}
+			timer.Stop()
+			group = s.drain(group)
+		}
+		if timedOut || len(group) > peak {
+			peak = len(group)
 		}
 		s.runGroup(group)
 		clear(group)
 	}
 }
 
+// drain adds the writes already waiting to group.
+func (s *Store) drain(group []*commitReq) []*commitReq {
+	for len(group) < maxGroup {
+		select {
+		case r := <-s.reqs:
+			group = append(group, r)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
 // runGroup commits a group of writes in one transaction. When that fails, each write is
 // retried alone, so that one bad write cannot fail the others.
 func (s *Store) runGroup(group []*commitReq) {
+	s.commits.Add(1)
+	s.writes.Add(int64(len(group)))
 	err := s.update(func(tx *bolt.Tx) error {
 		for _, r := range group {
 			if err := r.fn(tx); err != nil {

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -100,6 +101,8 @@ type Store struct {
 	now      func() time.Time
 	lockPath string // the pid sidecar written by a read-write Store; "" otherwise
 
+	commits   atomic.Int64 // transactions the group commit ran
+	writes    atomic.Int64 // writes it ran in them
 	reqs      chan *commitReq
 	quit      chan struct{}
 	committer sync.WaitGroup
