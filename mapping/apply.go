@@ -12,7 +12,7 @@ import (
 
 // The general reasons of problems, the same for every row that has them.
 const (
-	ReasonNoField      = "maps to no field: every mapped cell is empty"
+	ReasonNoField      = "maps to no field: no mapped cell has a value to send"
 	ReasonDigits       = "must hold digits only"
 	ReasonEmail        = "not an e-mail address"
 	ReasonRealDate     = "not a real date"

@@ -110,6 +110,7 @@ const (
 
 var customTypeNames = [...]string{"text", "date", "datetime", "pick", "list"}
 
+// String returns the type's name as the mapping file writes it.
 func (t CustomType) String() string {
 	if int(t) < len(customTypeNames) {
 		return customTypeNames[t]

@@ -22,6 +22,7 @@ const (
 
 var transformNames = [...]string{"trim", "lower", "upper", "title", "digits", "collapse_spaces"}
 
+// String returns the transform's name as the mapping file writes it.
 func (t Transform) String() string {
 	if int(t) < len(transformNames) {
 		return transformNames[t]
