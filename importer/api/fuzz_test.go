@@ -24,6 +24,13 @@ func FuzzParseResponse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := parseAnswer(body)
+		if fast, ok := fastXML(body); ok {
+			// The fast path must agree with the full parse.
+			full, ferr := parseXMLFull(body)
+			if ferr != nil || full != fast {
+				t.Errorf("fastXML = %+v, full parse = %+v, %v", fast, full, ferr)
+			}
+		}
 		if err != nil {
 			if a != (answer{}) {
 				t.Errorf("error %v with a non-zero answer %+v", err, a)

@@ -167,3 +167,37 @@ func TestSanitize(t *testing.T) {
 		})
 	}
 }
+
+func TestFastXML(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		fast bool
+	}{
+		{"documented new", xmlNew, true},
+		{"documented update with card", xmlUpdateCard, true},
+		{"crlf", strings.ReplaceAll(xmlNew, "\n", "\r\n"), true},
+		{"trailing space", xmlUpdateCard + "\n\n", true},
+		{"space in code", `<response status="success"><customer status="new"><code> 1</code></customer></response>`, false},
+		{"extra attribute", `<response status="success" v="2"><customer status="new"><code>1</code></customer></response>`, false},
+		{"single quotes", `<response status='success'><customer status='new'><code>1</code></customer></response>`, false},
+		{"other declaration", `<?xml version="1.0" encoding="ISO-8859-1"?>` + xmlUpdateCard, false},
+		{"cdata", `<response status="success"><customer status="new"><code><![CDATA[1]]></code></customer></response>`, false},
+		{"extra element", `<response status="success"><customer status="new"><code>1</code><x/></customer></response>`, false},
+		{"65 digits", `<response status="success"><customer status="new"><code>` + strings.Repeat("1", 65) + `</code></customer></response>`, false},
+		{"error", xmlError, false},
+		{"trailing junk", xmlUpdateCard + "x", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fast, ok := fastXML([]byte(tt.body))
+			if ok != tt.fast {
+				t.Fatalf("fastXML ok = %v, want %v", ok, tt.fast)
+			}
+			full, err := parseXMLFull([]byte(tt.body))
+			if ok && (err != nil || full != fast) {
+				t.Errorf("fastXML = %+v; full parse = %+v, %v", fast, full, err)
+			}
+		})
+	}
+}
