@@ -20,8 +20,8 @@ type limiter struct {
 
 	mu      sync.Mutex
 	now     func() time.Time
-	recent  []time.Time // start times of the last second's requests, when base is unlimited
-	lastCut time.Time   // when the rate was last halved
+	recent  [10]bucket // requests per tenth of a second over the last second (unlimited base)
+	lastCut time.Time  // when the rate was last halved
 	ceiling rate.Limit  // unlimited base: the rate at which to lift the limit again
 }
 
@@ -45,22 +45,34 @@ func (l *limiter) Wait(ctx context.Context) error {
 		return err
 	}
 	if l.base == rate.Inf {
+		tenth := l.now().UnixMilli() / 100
 		l.mu.Lock()
-		l.recent = append(l.recent, l.now())
-		l.trimRecent()
+		b := &l.recent[tenth%int64(len(l.recent))]
+		if b.tenth != tenth {
+			*b = bucket{tenth: tenth}
+		}
+		b.n++
 		l.mu.Unlock()
 	}
 	return nil
 }
 
-// trimRecent drops request times older than a second. l.mu must be held.
-func (l *limiter) trimRecent() {
-	cut := l.now().Add(-time.Second)
-	i := 0
-	for i < len(l.recent) && l.recent[i].Before(cut) {
-		i++
+// bucket counts the requests of one tenth of a second.
+type bucket struct {
+	tenth int64 // Unix time in tenths of a second
+	n     int
+}
+
+// lastSecond counts the requests of the last second. l.mu must be held.
+func (l *limiter) lastSecond() int {
+	now := l.now().UnixMilli() / 100
+	n := 0
+	for _, b := range l.recent {
+		if now-b.tenth < int64(len(l.recent)) {
+			n += b.n
+		}
 	}
-	l.recent = append(l.recent[:0], l.recent[i:]...)
+	return n
 }
 
 // minRate is the floor a run slows down to, however often it is throttled.
@@ -78,10 +90,8 @@ func (l *limiter) Throttled() {
 	cur := l.lim.Limit()
 	if cur == rate.Inf {
 		// Unlimited so far: start from what the last second achieved.
-		l.trimRecent()
-		cur = max(rate.Limit(len(l.recent)), 1)
+		cur = max(rate.Limit(l.lastSecond()), 1)
 		l.ceiling = cur
-		l.recent = l.recent[:0]
 	}
 	l.lim.SetLimit(max(cur/2, minRate))
 }

@@ -1,0 +1,540 @@
+package importer
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"go.uber.org/zap"
+
+	"github.com/custimport/custimport/importer/api"
+	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/importer/state"
+	"github.com/custimport/custimport/mapping"
+)
+
+// benchHeader is the 13-column customer list the benchmarks generate.
+var benchHeader = []string{"Customer ID", "Code", "Card Number", "First Name", "Last Name", "Email",
+	"Phone", "Street", "City", "State", "Postcode", "Country", "Birthday"}
+
+const benchMapping = `
+key: Customer ID
+fields:
+  code: Code
+  card_number: Card Number
+  first_name: { column: First Name, transform: [trim, title] }
+  last_name: { column: Last Name, transform: [trim, title] }
+  email: { column: Email, transform: [trim, lower] }
+  phone: Phone
+  street1: Street
+  city: City
+  state: State
+  postal_code: Postcode
+  country: { column: Country, default: NZ }
+  custom_date: { column: Birthday, date_format: DD/MM/YYYY }
+`
+
+// benchRecord is row i of the generated customer list. Every third row has a code.
+func benchRecord(i int) []string {
+	code := ""
+	if i%3 == 0 {
+		code = fmt.Sprintf("%016d", 5000000000000000+i)
+	}
+	return []string{
+		fmt.Sprintf("C%07d", i), code, "", fmt.Sprintf("first%d", i%977), fmt.Sprintf("Last%d", i%1193),
+		fmt.Sprintf("person%d@example.com", i), fmt.Sprintf("021 555 %04d", i%10000),
+		fmt.Sprintf("%d Queen Street", i%300+1), "Auckland", "AUK", fmt.Sprintf("%04d", i%9000+600), "NZ",
+		fmt.Sprintf("%02d/%02d/%d", i%28+1, i%12+1, 1940+i%60),
+	}
+}
+
+// writeBenchCSV writes an n-row customer CSV.
+func writeBenchCSV(tb testing.TB, path string, n int) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := csv.NewWriter(bw)
+	_ = w.Write(benchHeader)
+	for i := 1; i <= n; i++ {
+		_ = w.Write(benchRecord(i))
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// writeBenchXLSX writes an n-row customer workbook with real date cells for Birthday.
+func writeBenchXLSX(tb testing.TB, path string, n int) {
+	tb.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	row := make([]any, len(benchHeader))
+	for i, h := range benchHeader {
+		row[i] = h
+	}
+	_ = sw.SetRow("A1", row)
+	for i := 1; i <= n; i++ {
+		rec := benchRecord(i)
+		for c, v := range rec {
+			row[c] = v
+		}
+		row[12] = excelize.Cell{StyleID: dateStyle, Value: time.Date(1940+i%60, time.Month(i%12+1), i%28+1, 0, 0, 0, 0, time.UTC)}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, row); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func benchOptions(tb testing.TB, input, results string) Options {
+	m, err := mapping.Parse([]byte(benchMapping), "bench.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Options{Input: input, Mapping: m, Results: results, DryRun: true, Logger: zap.NewNop()}
+}
+
+// BenchmarkDryRunCSV: a dry run of a 1,000,000-row, 13-column CSV (read, map, validate,
+// duplicate index, results file) against a bare encoding/csv read loop over the same
+// file, measured in the same iteration. x-bare is our throughput over the bare loop's.
+func BenchmarkDryRunCSV(b *testing.B) {
+	rows := envInt("BENCH_ROWS", 1_000_000)
+	dir := b.TempDir()
+	in := filepath.Join(dir, "customers.csv")
+	writeBenchCSV(b, in, rows)
+	var bare, ours time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if n := bareCSVLoop(b, in); n != rows+1 {
+			b.Fatalf("bare loop read %d records", n)
+		}
+		t1 := time.Now()
+		res, err := Run(context.Background(), benchOptions(b, in, filepath.Join(dir, "results.csv")))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Summary.Counts["valid"] != rows {
+			b.Fatalf("counts %v", res.Summary.Counts)
+		}
+		t2 := time.Now()
+		bare += t1.Sub(t0)
+		ours += t2.Sub(t1)
+	}
+	b.ReportMetric(bare.Seconds()/ours.Seconds(), "x-bare")
+	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
+}
+
+func bareCSVLoop(tb testing.TB, path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 1<<16))
+	r.ReuseRecord = true
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n++
+	}
+}
+
+// BenchmarkDryRunXLSX: a dry run of a 200,000-row workbook against a bare excelize
+// Rows/Columns loop over the same workbook, in the same iteration.
+func BenchmarkDryRunXLSX(b *testing.B) {
+	rows := envInt("BENCH_XLSX_ROWS", 200_000)
+	dir := b.TempDir()
+	in := filepath.Join(dir, "customers.xlsx")
+	writeBenchXLSX(b, in, rows)
+	var bare, ours time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if n := bareXLSXLoop(b, in); n != rows+1 {
+			b.Fatalf("bare loop read %d rows", n)
+		}
+		t1 := time.Now()
+		res, err := Run(context.Background(), benchOptions(b, in, filepath.Join(dir, "results.csv")))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Summary.Counts["valid"] != rows {
+			b.Fatalf("counts %v", res.Summary.Counts)
+		}
+		t2 := time.Now()
+		bare += t1.Sub(t0)
+		ours += t2.Sub(t1)
+	}
+	b.ReportMetric(bare.Seconds()/ours.Seconds(), "x-bare")
+	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
+}
+
+func bareXLSXLoop(tb testing.TB, path string) int {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.Rows("Sheet1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		if _, err := rows.Columns(); err != nil {
+			tb.Fatal(err)
+		}
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// countingServer is the sandbox behind httptest, counting the TCP connections opened
+// and the time of every request.
+type countingServer struct {
+	*httptest.Server
+	sb    *sandbox.Server
+	conns atomic.Int64
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func newCountingServer(tb testing.TB, record bool) *countingServer {
+	sb, err := sandbox.New(sandbox.Config{UserID: "u", AccountID: "a", Password: "p", Seed: 1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cs := &countingServer{sb: sb}
+	h := http.Handler(sb)
+	if record {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cs.mu.Lock()
+			cs.times = append(cs.times, time.Now())
+			cs.mu.Unlock()
+			sb.ServeHTTP(w, r)
+		})
+	}
+	cs.Server = httptest.NewUnstartedServer(h)
+	cs.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			cs.conns.Add(1)
+		}
+	}
+	cs.Start()
+	tb.Cleanup(func() { cs.Close(); _ = sb.Close() })
+	return cs
+}
+
+func benchClient(tb testing.TB, endpoint string, workers int) *api.Client {
+	c, err := api.New(api.Config{Endpoint: endpoint, UserID: "u", AccountID: "a", Password: api.NewSecret("p"),
+		Timeout: 10 * time.Second, Workers: workers, UserAgent: "custimport-bench"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Close)
+	return c
+}
+
+// BenchmarkSend: custimport end to end (20,000 rows, 8 workers, no rate limit, no state)
+// against a bare loop of 8 goroutines posting the same forms with one http.Client, both
+// to the same in-process sandbox over loopback, in the same iteration.
+func BenchmarkSend(b *testing.B) {
+	benchSend(b, false)
+}
+
+// BenchmarkSendState is BenchmarkSend's run with a state database (x-nostate: its
+// throughput over the same run with no state).
+func BenchmarkSendState(b *testing.B) {
+	benchSend(b, true)
+}
+
+func benchSend(b *testing.B, withState bool) {
+	const workers = 8
+	rows := envInt("BENCH_SEND_ROWS", 20_000)
+	dir := b.TempDir()
+	in := filepath.Join(dir, "customers.csv")
+	writeBenchCSV(b, in, rows)
+	m, err := mapping.Parse([]byte(benchMapping), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The forms the bare loop posts: the same fields custimport sends.
+	forms := benchForms(b, in, m)
+	var base, ours time.Duration
+	var conns int64
+	for b.Loop() {
+		srv := newCountingServer(b, false)
+		t0 := time.Now()
+		if withState {
+			if err := runBench(b, srv.URL, m, in, dir, workers, ""); err != nil {
+				b.Fatal(err)
+			}
+		} else {
+			bareSend(b, srv.URL, forms, workers)
+		}
+		t1 := time.Now()
+		before := srv.conns.Load()
+		statePath := ""
+		if withState {
+			statePath = filepath.Join(dir, fmt.Sprintf("state-%d.db", time.Now().UnixNano()))
+		}
+		if err := runBench(b, srv.URL, m, in, dir, workers, statePath); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		conns += srv.conns.Load() - before
+		base += t1.Sub(t0)
+		ours += t2.Sub(t1)
+	}
+	if withState {
+		b.ReportMetric(base.Seconds()/ours.Seconds(), "x-nostate")
+	} else {
+		b.ReportMetric(base.Seconds()/ours.Seconds(), "x-bare")
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
+	b.ReportMetric(float64(conns)/float64(b.N), "conns")
+}
+
+// runBench runs custimport once against endpoint.
+func runBench(tb testing.TB, endpoint string, m *mapping.Mapping, in, dir string, workers int, statePath string) error {
+	o := Options{Input: in, Mapping: m, Results: filepath.Join(dir, "results.csv"), Workers: workers,
+		Sender: benchClient(tb, endpoint, workers), Logger: zap.NewNop(), Rate: 0}
+	if statePath != "" {
+		st, err := state.Open(statePath, state.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		o.Store = st
+	}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		return err
+	}
+	if res.ExitCode() != 0 {
+		return fmt.Errorf("exit %d: %v", res.ExitCode(), res.Summary.Counts)
+	}
+	return nil
+}
+
+// benchForms maps every row of in to the form custimport would post.
+func benchForms(tb testing.TB, in string, m *mapping.Mapping) []string {
+	forms := []string{}
+	o := benchOptions(tb, in, filepath.Join(tb.TempDir(), "r.csv"))
+	o.Mapping = m
+	fields := [][]mapping.Field{}
+	o.Sender = senderFunc(func(_ context.Context, f []mapping.Field) api.Outcome {
+		fields = append(fields, f)
+		return api.Outcome{Kind: api.Success, Status: "new", Code: "1"}
+	})
+	o.DryRun, o.Workers, o.Rate = false, 1, 0
+	if _, err := Run(context.Background(), o); err != nil {
+		tb.Fatal(err)
+	}
+	for _, fs := range fields {
+		v := url.Values{"user_id": {"u"}, "user_password": {"p"}, "account_id": {"a"},
+			"type": {"record_customer"}, "customer_action": {"edit"}}
+		for _, f := range fs {
+			v.Set(f.Name, f.Value)
+		}
+		forms = append(forms, v.Encode())
+	}
+	return forms
+}
+
+type senderFunc func(context.Context, []mapping.Field) api.Outcome
+
+func (f senderFunc) Send(ctx context.Context, fs []mapping.Field) api.Outcome { return f(ctx, fs) }
+
+// bareSend posts every form with workers goroutines sharing one http.Client.
+func bareSend(tb testing.TB, endpoint string, forms []string, workers int) {
+	tr := &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}
+	client := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(forms) {
+					return
+				}
+				resp, err := client.Post(endpoint, "application/x-www-form-urlencoded", strings.NewReader(forms[i]))
+				if err != nil {
+					tb.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkRate50: 1,000 rows at --rate 50 (20 s): the achieved rate, its error against
+// 50, and the most requests any one-second window held (at most rate + burst = 51).
+func BenchmarkRate50(b *testing.B) {
+	rows := envInt("BENCH_RATE_ROWS", 1000)
+	dir := b.TempDir()
+	in := filepath.Join(dir, "customers.csv")
+	writeBenchCSV(b, in, rows)
+	m, err := mapping.Parse([]byte(benchMapping), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var achieved, worstWindow float64
+	for b.Loop() {
+		srv := newCountingServer(b, true)
+		o := Options{Input: in, Mapping: m, Results: filepath.Join(dir, "results.csv"), Workers: 8, Rate: 50, Burst: 1,
+			Sender: benchClient(b, srv.URL, 8), Logger: zap.NewNop()}
+		if _, err := Run(context.Background(), o); err != nil {
+			b.Fatal(err)
+		}
+		ts := srv.times
+		achieved = float64(len(ts)-1) / ts[len(ts)-1].Sub(ts[0]).Seconds()
+		j := 0
+		for i := range ts {
+			for ts[i].Sub(ts[j]) >= time.Second {
+				j++
+			}
+			worstWindow = max(worstWindow, float64(i-j+1))
+		}
+	}
+	b.ReportMetric(achieved, "req/s")
+	b.ReportMetric(100*(achieved-50)/50, "%err")
+	b.ReportMetric(worstWindow, "max-1s-window")
+}
+
+// BenchmarkNightly: a nightly run over N unchanged rows (the state says every row was
+// sent with these fields: no request leaves) against the dry run of the same file.
+// x-dryrun is the nightly run's time over the dry run's (the target is at most 2).
+func BenchmarkNightly(b *testing.B) {
+	rows := envInt("BENCH_ROWS", 1_000_000)
+	dir := b.TempDir()
+	in := filepath.Join(dir, "customers.csv")
+	writeBenchCSV(b, in, rows)
+	statePath := filepath.Join(dir, "state.db")
+	seedState(b, in, statePath)
+	m, err := mapping.Parse([]byte(benchMapping), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	never := senderFunc(func(context.Context, []mapping.Field) api.Outcome {
+		panic("a request was sent for an unchanged row")
+	})
+	var dry, nightly time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := Run(context.Background(), benchOptions(b, in, filepath.Join(dir, "dry.csv"))); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		st, err := state.Open(statePath, state.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := Run(context.Background(), Options{Input: in, Mapping: m, Results: filepath.Join(dir, "night.csv"),
+			Sender: never, Store: st, Workers: 8, Logger: zap.NewNop()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if res.Summary.Counts["unchanged"] != rows {
+			b.Fatalf("counts %v", res.Summary.Counts)
+		}
+		t2 := time.Now()
+		dry += t1.Sub(t0)
+		nightly += t2.Sub(t1)
+	}
+	b.ReportMetric(nightly.Seconds()/dry.Seconds(), "x-dryrun")
+	b.ReportMetric(float64(rows)*float64(b.N)/nightly.Seconds(), "rows/s")
+}
+
+// seedState records every row of in as sent, as a first night would have.
+func seedState(tb testing.TB, in, statePath string) {
+	st, err := state.Open(statePath, state.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := mapping.Parse([]byte(benchMapping), "bench.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var n atomic.Int64
+	o := Options{Input: in, Mapping: m, Results: filepath.Join(tb.TempDir(), "seed.csv"), Store: st, Workers: 64, Logger: zap.NewNop(),
+		Sender: senderFunc(func(_ context.Context, f []mapping.Field) api.Outcome {
+			code := fieldValueOr(f, "code", fmt.Sprintf("%016d", 9000000000000000+n.Add(1)))
+			return api.Outcome{Kind: api.Success, Status: "new", Code: code}
+		})}
+	if _, err := Run(context.Background(), o); err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func fieldValueOr(fs []mapping.Field, name, def string) string {
+	if v := fieldValue(fs, name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
