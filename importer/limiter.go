@@ -22,7 +22,7 @@ type limiter struct {
 	now     func() time.Time
 	recent  [10]bucket // requests per tenth of a second over the last second (unlimited base)
 	lastCut time.Time  // when the rate was last halved
-	ceiling rate.Limit  // unlimited base: the rate at which to lift the limit again
+	ceiling rate.Limit // unlimited base: the rate at which to lift the limit again
 }
 
 // newLimiter returns a limiter of perSecond requests per second (0 or less: unlimited)
