@@ -640,3 +640,20 @@ func TestExportGolden(t *testing.T) {
 		t.Errorf("Export:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestSmallStateStaysSmall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "1.db")
+	s := openTB(t, path)
+	for i := range 20 {
+		if err := s.Finish(fmt.Sprintf("key:%d", i), Entry{Code: strconv.Itoa(i), Status: "new"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 2<<20 {
+		t.Errorf("a state of 20 identities takes %d bytes", fi.Size())
+	}
+}
