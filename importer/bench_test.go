@@ -247,6 +247,9 @@ type countingServer struct {
 
 func newCountingServer(tb testing.TB, record bool) *countingServer {
 	sb, err := sandbox.New(sandbox.Config{UserID: "u", AccountID: "a", Password: "p", Seed: 1})
+	if err == nil {
+		tb.Cleanup(func() { _ = sb.Close() })
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}

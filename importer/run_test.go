@@ -379,3 +379,18 @@ func TestDryRunSendsNothing(t *testing.T) {
 		t.Errorf("OnRow saw %d rows", len(msgs))
 	}
 }
+
+// TestRunConnections: a run opens no more TCP connections than it has workers: they are
+// kept alive and reused, never churned.
+func TestRunConnections(t *testing.T) {
+	srv := newCountingServer(t, false)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", customerCSV(3000, 0))
+	o := runOpts(t, nil, parseMapping(t, customerMapping), in)
+	o.Workers = 8
+	o.Sender = benchClient(t, srv.URL, o.Workers)
+	mustRun(t, o)
+	if got := srv.conns.Load(); got > int64(o.Workers) {
+		t.Errorf("%d connections opened for %d workers", got, o.Workers)
+	}
+}
