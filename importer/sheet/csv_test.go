@@ -747,3 +747,34 @@ func FuzzCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestCSVUTF8Watch cuts text at every place, so that runes fall across reads, and checks
+// that the stream notices bytes that are not UTF-8 exactly when there are some.
+func TestCSVUTF8Watch(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", "é", "aé€😀b", "\xe9", "a\xe9b", "é\xff", "\xe2\x82", "x\xe2\x82", "€\xe2\x82\xac\xe2",
+		"\xf0\x9f\x98\x80", "\xf0\x9f\x98", "\xed\xa0\x80", "\xc0\xaf", "ok\r\nok\rok",
+	} {
+		want := !utf8.ValidString(s)
+		for cut := 0; cut <= len(s); cut++ {
+			parts := []string{s[:cut], s[cut:]}
+			c := &csvCRReader{watch: true}
+			for i, p := range parts {
+				if !c.bad {
+					c.check([]byte(p), i == len(parts)-1)
+				}
+			}
+			if c.bad != want {
+				t.Errorf("%q cut at %d: bad = %v, want %v", s, cut, c.bad, want)
+			}
+		}
+		// One byte per read, through the whole stream.
+		c := &csvCRReader{r: bufio.NewReaderSize(iotest.OneByteReader(strings.NewReader(s)), 16), watch: true}
+		if _, err := io.ReadAll(c); err != nil {
+			t.Fatal(err)
+		}
+		if c.bad != want {
+			t.Errorf("%q byte by byte: bad = %v, want %v", s, c.bad, want)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package sheet
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// csvBenchRows is the size of the benchmark's customer file.
+const csvBenchRows = 1_000_000
+
+// csvWriteCustomers writes a customer-like CSV of n data rows and 13 columns, some of
+// them quoted, with a header.
+func csvWriteCustomers(tb testing.TB, path string, n int) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	first := []string{"Anna", "Bernd", "Chloé", "David", "Emma", "François", "Grace", "Hiro", "Ivana", "Jonas"}
+	last := []string{"Müller", "Smith", "O'Brien", "García", "Nguyen", "Kowalski", "Rossi", "Dubois", "Tanaka", "Olsen"}
+	city := []string{"Auckland", "Berlin", "Zürich", "Lyon", "Wellington", "Christchurch", "Hamilton"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	fmt.Fprintln(w, "Customer Code,Card Number,First Name,Last Name,E-mail,Phone,Birthday,Street,City,Postal Code,Country,Gender,Notes")
+	for i := range n {
+		fn, ln := first[rng.IntN(len(first))], last[rng.IntN(len(last))]
+		notes := ""
+		if i%7 == 0 {
+			notes = `"prefers email, not phone"`
+		}
+		fmt.Fprintf(w, "%d,%016d,%s,%s,%s.%s%d@example.com,+64 21 %07d,%02d/%02d/%d,\"%d %s Street, Unit %d\",%s,%04d,NZ,%c,%s\n",
+			100000+i, rng.Int64N(1e16), fn, ln, fn, ln, i, rng.IntN(1e7), 1+rng.IntN(28), 1+rng.IntN(12), 1940+rng.IntN(65),
+			1+rng.IntN(300), ln, 1+rng.IntN(20), city[rng.IntN(len(city))], rng.IntN(10000), "FM"[rng.IntN(2)], notes)
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkCSVRead reads a 1,000,000-row customer file with OpenCSV and, in the same
+// iterations, with a bare encoding/csv loop (ReuseRecord), and reports the reader's
+// throughput as a ratio of the bare loop's (x-baseline; 1 would be as fast). Both are
+// timed in CPU time of the process, which counts the garbage collector's work.
+func BenchmarkCSVRead(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "customers.csv")
+	csvWriteCustomers(b, path, csvBenchRows)
+	b.Run("customers", func(b *testing.B) {
+		var ours, bare time.Duration
+		for i := 0; i < b.N; i++ {
+			// Alternate the order so that neither side always reads a warm cache.
+			if i%2 == 0 {
+				bare += csvBenchBare(b, path)
+				ours += csvBenchOurs(b, path)
+			} else {
+				ours += csvBenchOurs(b, path)
+				bare += csvBenchBare(b, path)
+			}
+		}
+		rows := float64(csvBenchRows+1) * float64(b.N)
+		b.ReportMetric(rows/ours.Seconds(), "rows/s")
+		b.ReportMetric(rows/bare.Seconds(), "bare-rows/s")
+		b.ReportMetric(bare.Seconds()/ours.Seconds(), "x-baseline")
+	})
+}
+
+func csvBenchBare(b *testing.B, path string) time.Duration {
+	start := csvCPUTime()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	r.ReuseRecord = true
+	r.FieldsPerRecord = -1
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if n != csvBenchRows+1 {
+		b.Fatalf("bare loop read %d records", n)
+	}
+	return csvCPUTime() - start
+}
+
+func csvBenchOurs(b *testing.B, path string) time.Duration {
+	start := csvCPUTime()
+	r, err := Open(path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	for {
+		_, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if n != csvBenchRows+1 {
+		b.Fatalf("OpenCSV read %d rows", n)
+	}
+	return csvCPUTime() - start
+}
