@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/custimport/custimport/importer/sheet"
 )
@@ -407,8 +408,15 @@ func (f *field) list(s string) (string, string) {
 // labels of letters, digits and hyphens (or non-ASCII), and a top-level label of two or more
 // characters that is not all digits.
 func validEmail(s string) bool {
-	if strings.ContainsFunc(s, unicode.IsSpace) {
-		return false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
+			return false
+		} else if c >= utf8.RuneSelf {
+			if strings.ContainsFunc(s[i:], unicode.IsSpace) {
+				return false
+			}
+			break
+		}
 	}
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || at != strings.LastIndexByte(s, '@') || len(s) > 254 {

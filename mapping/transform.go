@@ -81,9 +81,14 @@ func collapseSpaces(s string) string {
 	s = strings.TrimSpace(s)
 	clean := true
 	prevSpace := false
-	for _, r := range s {
-		sp := unicode.IsSpace(r)
-		if sp && (prevSpace || r != ' ') {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			clean = !strings.ContainsFunc(s[i:], unicode.IsSpace)
+			break
+		}
+		sp := c == ' ' || (c >= '\t' && c <= '\r')
+		if sp && (prevSpace || c != ' ') {
 			clean = false
 			break
 		}
@@ -149,6 +154,9 @@ func titleCase(s string) string {
 }
 
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') || r == '\''
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || isApostrophe(r)
 }
 
