@@ -311,3 +311,29 @@ func TestApplyConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestionYAMLQuoting: header texts that YAML would read as something else stay text.
+func TestSuggestionYAMLQuoting(t *testing.T) {
+	header := []string{"123", "null", "yes: no", "- x", "#x", "[a]", "'q'", "~"}
+	s := Suggestion{Key: 0}
+	names := []string{"first_name", "last_name", "city", "state", "country", "custom_field", "street1"}
+	for i, n := range names {
+		s.Fields = append(s.Fields, SuggestedField{Name: n, Column: i + 1, Ref: header[i+1], Exact: true, Transforms: []Transform{Trim}})
+	}
+	out := s.YAML(header, "")
+	m, err := Parse(out, "q.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if m.Key == nil || m.Key.Column != "123" {
+		t.Errorf("key %+v\n%s", m.Key, out)
+	}
+	for i, f := range m.Fields {
+		if f.Column != strings.TrimSpace(header[i+1]) {
+			t.Errorf("%s column %q, want %q\n%s", f.Name, f.Column, header[i+1], out)
+		}
+	}
+	if _, err := m.Bind(header); err != nil {
+		t.Fatal(err)
+	}
+}
