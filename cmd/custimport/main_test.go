@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/mapping"
 )
 
@@ -150,4 +152,24 @@ func buildBinary(tb testing.TB) string {
 		tb.Fatalf("go build: %v", err)
 	}
 	return bin
+}
+
+// TestStateLocked: a second run on a state file another run holds exits 2 at once,
+// naming the file and the other run's process id.
+func TestStateLocked(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	writeTestFile(t, in, "Customer ID,First Name\nA,Ann\n")
+	mp := filepath.Join(dir, "m.yaml")
+	writeTestFile(t, mp, "key: Customer ID\nfields:\n  first_name: First Name\n")
+	statePath := filepath.Join(dir, "state.db")
+	held, err := state.Open(statePath, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	code, _, errs := runCLI(t, nil, "run", "--sandbox", "--state", statePath, "--mapping", mp, in)
+	if code != 2 || !strings.Contains(errs, statePath) || !strings.Contains(errs, fmt.Sprint(os.Getpid())) {
+		t.Errorf("exit %d, stderr %q: want 2, naming %s and pid %d", code, errs, statePath, os.Getpid())
+	}
 }
