@@ -128,15 +128,18 @@ func Open(path string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	if opts.ReadOnly {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			s.log.Debug("no state file; reading as empty", zap.String("state", path))
+		// A missing file, or an empty one (a run killed while creating it), holds
+		// nothing; bbolt would need to write to initialise it.
+		fi, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0 && fi.Mode().IsRegular() {
+			s.log.Debug("no state yet; reading as empty", zap.String("state", path))
 			return s, nil
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
 
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	db, err := boltOpen(path, &bolt.Options{
 		Timeout:  lockWait,
 		ReadOnly: opts.ReadOnly,
 		// Read transactions (a Reader) do not block writers as long as the file fits in
@@ -173,6 +176,28 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// boltOpen is bolt.Open, but for a damaged file on which bbolt panics (it does while
+// loading a damaged free list): that becomes an error wrapping ErrCorrupt, and the file
+// is closed. Its lock stays until the process exits, as bbolt's memory map, which we
+// cannot reach to unmap, keeps the locked file open.
+func boltOpen(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	var f *os.File
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		file, err := os.OpenFile(name, flag, perm)
+		f = file
+		return file, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if f != nil {
+				_ = f.Close()
+			}
+			db, err = nil, fmt.Errorf("%w (%v)", ErrCorrupt, r)
+		}
+	}()
+	return bolt.Open(path, 0o600, o)
+}
+
 // initialMmap is the initial memory map of a read-write store: 1 GiB on 64-bit systems
 // (some ten million identities), nothing on 32-bit ones or read-only.
 func initialMmap(readOnly bool) int {
@@ -187,6 +212,8 @@ func (s *Store) openError(err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return &LockedError{Path: s.path, PID: readPID(s.path + ".lock")}
+	case errors.Is(err, ErrCorrupt):
+		return fmt.Errorf("open state %q: %w", s.path, err)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
 		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
 		return fmt.Errorf("open state %q: %w (%w)", s.path, ErrCorrupt, err)

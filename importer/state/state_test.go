@@ -441,6 +441,29 @@ func TestCorruptFile(t *testing.T) {
 				return err
 			})
 		}, ErrCorrupt},
+		{"damaged pages", func(tb testing.TB, path string) {
+			s, err := Open(path, Options{})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			for i := range 300 {
+				if err := s.Finish(fmt.Sprintf("key:%d", i), Entry{Code: "1"}); err != nil {
+					tb.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				tb.Fatal(err)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			// Keep the two meta pages, scramble the rest.
+			for i := 2 * os.Getpagesize(); i < len(b); i++ {
+				b[i] = byte(i * 7)
+			}
+			writeFile(tb, path, b)
+		}, ErrCorrupt},
 		{"newer schema", func(tb testing.TB, path string) {
 			boltFile(tb, path, func(tx *bolt.Tx) error {
 				b, err := tx.CreateBucket(bucketMeta)
@@ -471,6 +494,14 @@ func TestCorruptFile(t *testing.T) {
 				if _, err := os.Stat(path + ".lock"); !errors.Is(err, fs.ErrNotExist) {
 					t.Error("the failed Open left a pid file")
 				}
+				if tt.name == "damaged pages" && !ro {
+					return // bbolt panicked with the file mapped: the lock stays (see boltOpen)
+				}
+				// The failed Open let go of the file.
+				if err := os.WriteFile(path, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				openTB(t, path)
 			})
 		}
 	}
@@ -655,5 +686,23 @@ func TestSmallStateStaysSmall(t *testing.T) {
 	}
 	if fi.Size() > 2<<20 {
 		t.Errorf("a state of 20 identities takes %d bytes", fi.Size())
+	}
+}
+
+func TestReadOnlyEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "1.db")
+	writeFile(t, path, nil)
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := mustGet(t, s, "key:a"); ok {
+		t.Error("Get found an entry in an empty file")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+		t.Errorf("read-only open of an empty file changed it: %v, %v", fi, err)
 	}
 }
