@@ -387,8 +387,7 @@ type xlsxStylesXML struct {
 		Code string `xml:"formatCode,attr"`
 	} `xml:"numFmts>numFmt"`
 	Xfs []struct {
-		NumFmtID    int    `xml:"numFmtId,attr"`
-		QuotePrefix string `xml:"quotePrefix,attr"`
+		NumFmtID int `xml:"numFmtId,attr"`
 	} `xml:"cellXfs>xf"`
 }
 

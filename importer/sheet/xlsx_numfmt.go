@@ -53,10 +53,10 @@ func xlsxClassifyBuiltin(id int) xlsxNumFmt {
 func xlsxClassifyCode(code string) xlsxNumFmt {
 	sec := xlsxFirstSection(code)
 	var (
-		y, d, m, h, s, elapsed, ampm bool
-		pattern                      strings.Builder
-		padOK                        = true
-		zeros                        int
+		y, d, m, h, s, elapsed, ampm, at bool
+		pattern                          strings.Builder
+		padOK                            = true
+		zeros                            int
 	)
 	for i := 0; i < len(sec); i++ {
 		c := sec[i]
@@ -121,6 +121,9 @@ func xlsxClassifyCode(code string) xlsxNumFmt {
 			} else {
 				i += 2
 			}
+		case c == '@':
+			at = true
+			padOK = false
 		case c == '0':
 			zeros++
 			pattern.WriteByte('0')
@@ -137,7 +140,7 @@ func xlsxClassifyCode(code string) xlsxNumFmt {
 		return xlsxNumFmt{kind: xlsxFmtDate, hasTime: h || s || ampm}
 	case h || m || s || ampm:
 		return xlsxNumFmt{kind: xlsxFmtTime}
-	case strings.TrimSpace(sec) == "@":
+	case at:
 		return xlsxNumFmt{kind: xlsxFmtText}
 	case padOK && zeros > 0:
 		return xlsxNumFmt{kind: xlsxFmtZeroPad, pattern: pattern.String()}

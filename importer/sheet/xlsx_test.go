@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -710,5 +711,59 @@ func TestXLSXNextAfterClose(t *testing.T) {
 	}
 	if _, err := r.Next(); err == nil || err == io.EOF {
 		t.Errorf("Next after Close = %v, want an error", err)
+	}
+}
+
+// TestXLSXMemoryFlat reads a sheet of 150,000 rows and checks that the live heap does not
+// grow with the rows read.
+func TestXLSXMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a large workbook")
+	}
+	const n = 150000
+	var data strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&data, `<row r="%d"><c r="A%d" t="inlineStr"><is><t>customer %d</t></is></c><c r="B%d" s="1"><v>%d</v></c><c r="C%d"><v>%d.25</v></c></row>`, i, i, i, i, 40000+i%1000, i, i)
+	}
+	book := xlsxTestBook{Xfs: []int{0, 14}, Sheets: []xlsxTestSheet{{Name: "Big", Data: data.String()}}}
+	path := book.write(t, t.TempDir())
+	data.Reset()
+
+	r, err := OpenXLSX(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	var first, peak uint64
+	for i := 1; ; i++ {
+		row, err := r.Next()
+		if err == io.EOF {
+			if i != n+1 {
+				t.Fatalf("read %d rows, want %d", i-1, n)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.Number != i || row.Cells[1].Kind != Date {
+			t.Fatalf("row %d = %+v", i, row)
+		}
+		if i%10000 == 0 {
+			h := heap()
+			if first == 0 {
+				first = h
+			}
+			peak = max(peak, h)
+		}
+	}
+	if peak > first+4<<20 {
+		t.Errorf("live heap grew from %d to %d bytes while reading", first, peak)
 	}
 }
