@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -182,7 +183,20 @@ func (p *parser) parse(data []byte) *Mapping {
 		return nil
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		err = nil // an empty file: reported below
+	}
+	if err == nil {
+		var next yaml.Node
+		if err2 := dec.Decode(&next); err2 == nil {
+			p.errorf(&next, "", ErrSyntax, "a second YAML document (after ---): a mapping file holds one")
+		} else if !errors.Is(err2, io.EOF) {
+			err = err2
+		}
+	}
+	if err != nil {
 		line, msg := 1, strings.TrimPrefix(err.Error(), "yaml: ")
 		if sm := yamlLineRE.FindStringSubmatch(err.Error()); sm != nil {
 			if n, _ := strconv.Atoi(sm[1]); n > 0 {

@@ -146,6 +146,8 @@ func TestParseErrors(t *testing.T) {
 		{"not utf-8", "fields:\n  city: M\xfcnchen\n", []error{ErrSyntax}, []int{2}, []string{"not UTF-8"}},
 		{"tab indent", "fields:\n\temail: E\n", []error{ErrSyntax}, []int{2}, []string{"tabs"}},
 		{"bom and crlf", "\xef\xbb\xbffields:\r\n  email: E\r\n", nil, nil, nil},
+		{"two documents", "fields:\n  city: C\n---\nfields:\n  email: E\n", []error{ErrSyntax}, []int{3}, []string{"second YAML document"}},
+		{"comments only", "# nothing\n", []error{ErrSyntax}, []int{1}, []string{"empty"}},
 		{"alias", "fields:\n  city: &x C\n  email: *x\n", []error{ErrSyntax}, []int{3}, nil},
 		{"bad constant date", "fields:\n  custom_date: {value: 31/02/2020, date_format: DD/MM/YYYY}\n", []error{ErrBadValue}, []int{2}, []string{"value not a real date"}},
 		{"bad constant email", "fields:\n  email: {value: nobody}\n", []error{ErrBadValue}, []int{2}, []string{"value not an e-mail address"}},
