@@ -79,7 +79,12 @@ func FuzzXLSX(f *testing.F) {
 		}
 		cell := func(num, col int) Cell { return xlsxCellAt(rows, num, col) }
 
-		if v := raw("A1"); v != "" {
+		if v := raw("A1"); !xlsxFuzzCleanText(text) {
+			// excelize's in-memory model keeps what its file could not: compare kinds only.
+			if k := cell(1, 1).Kind; k != String && k != Empty {
+				t.Errorf("A1 = %+v", cell(1, 1))
+			}
+		} else if v != "" {
 			if got := cell(1, 1); got.Kind != String || got.Text != v {
 				t.Errorf("A1 = %+v, excelize %q", got, v)
 			}
