@@ -21,6 +21,8 @@ func (a *app) stateCmd() *cobra.Command {
 else the code, else the card number), the customer code the API returned, a fingerprint
 of the fields last sent, the last status, and whether a request is in flight.`,
 		Args: cobra.NoArgs,
+		// Runnable, so that an unknown subcommand is an error rather than help.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.stateExportCmd())
 	return cmd

@@ -83,6 +83,13 @@ func TestStateExport(t *testing.T) {
 		t.Error("state export created a missing state file")
 	}
 
+	t.Run("unknown subcommand", func(t *testing.T) {
+		code, _, errs := runCLI(t, nil, "state", "bogus")
+		if code != 2 || !strings.Contains(errs, "unknown command") {
+			t.Errorf("exit %d, stderr %q", code, errs)
+		}
+	})
+
 	t.Run("locked by a run", func(t *testing.T) {
 		s, err := state.Open(defPath, state.Options{})
 		if err != nil {
