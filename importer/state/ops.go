@@ -7,6 +7,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+	"go.uber.org/zap"
 )
 
 // Get returns the entry of an identity; ok is false when the state holds none.
@@ -133,6 +134,7 @@ func (s *Store) write(id string, change func(old Entry, ok bool) Entry) error {
 		old, ok, err := s.get(b, id)
 		if err != nil {
 			// An unreadable entry is replaced rather than blocking the identity forever.
+			s.log.Warn("replacing an unreadable state entry", zap.Error(err))
 			old, ok = Entry{}, false
 		}
 		return b.Put(key, appendEntry(nil, change(old, ok)))

@@ -55,6 +55,7 @@ type LockedError struct {
 	PID  int // the other run's process id; 0 when unknown
 }
 
+// Error names the file and, when known, the process holding it.
 func (e *LockedError) Error() string {
 	if e.PID > 0 {
 		return fmt.Sprintf("state %q is in use by another custimport run (pid %d); wait for it to end, or give another --state", e.Path, e.PID)
