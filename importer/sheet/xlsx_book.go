@@ -50,6 +50,15 @@ type xlsxSheetInfo struct {
 }
 
 // xlsxBook is an open workbook package: the zip and what its metadata says.
+//
+// The metadata is read here rather than through excelize.OpenFile because OpenFile unzips
+// every worksheet before anything can be read (into memory below UnzipXMLSizeLimit, to a
+// temporary file above it), which would make memory or disk grow with the sheet and
+// decompress it twice; excelize also keeps the shared strings and styles it parses
+// unexported. The parts needed are small and are read with encoding/xml (workbook,
+// relationships, styles) or the streaming scanner (shared strings), each behind the same
+// size and ratio limits excelize's options provide. The tests check the results against
+// excelize on every real workbook.
 type xlsxBook struct {
 	path     string
 	file     *os.File

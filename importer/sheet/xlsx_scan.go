@@ -167,7 +167,8 @@ func (s *xlsxScan) scanText() (xlsxTok, error) {
 	}
 	raw := s.buf[s.mark:s.pos]
 	if len(s.stack) == 0 {
-		if len(bytes.TrimSpace(raw)) > 0 {
+		// Whitespace, and a byte order mark that some writers put before the declaration.
+		if len(bytes.Trim(raw, " \t\r\n\uFEFF")) > 0 {
 			return xlsxEOF, errors.New("text outside the root element")
 		}
 		return xlsxEOF, nil

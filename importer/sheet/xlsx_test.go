@@ -436,6 +436,7 @@ func TestXLSXPackageVariants(t *testing.T) {
 		{"absolute targets", xlsxTestBook{Absolute: true, Sheets: []xlsxTestSheet{{Name: "S", Data: data}}}},
 		{"no workbook rels", xlsxTestBook{NoRels: true, Sheets: []xlsxTestSheet{{Name: "S", Data: data}}}},
 		{"stored part", xlsxTestBook{Sheets: []xlsxTestSheet{{Name: "S", Data: data, Store: true}}}},
+		{"byte order mark", xlsxTestBook{Sheets: []xlsxTestSheet{{Name: "S", XML: "\uFEFF<?xml version=\"1.0\"?>\r\n<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData></worksheet>\r\n"}}}},
 		{"prefixed namespace", xlsxTestBook{Sheets: []xlsxTestSheet{{Name: "S", XML: `<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>`}}}},
 	}
 	for _, tc := range tests {
