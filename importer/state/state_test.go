@@ -706,3 +706,47 @@ func TestReadOnlyEmptyFile(t *testing.T) {
 		t.Errorf("read-only open of an empty file changed it: %v, %v", fi, err)
 	}
 }
+
+func TestCloseWhileWriting(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "1.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	started := make(chan struct{}, 8)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				id := fmt.Sprintf("key:%d-%d", w, i)
+				err := s.Begin(id)
+				if err == nil {
+					err = s.Finish(id, Entry{Code: "1"})
+				}
+				if err == nil {
+					_, _, err = s.Get(id)
+				}
+				if i == 0 {
+					started <- struct{}{}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for range 8 {
+		<-started
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("a write racing Close: %v, want ErrClosed", err)
+		}
+	}
+}
