@@ -16,6 +16,15 @@ import (
 // end of the file: a " is missing somewhere from the row it names onwards.
 var ErrUnclosedQuote = errors.New(`a quoted field is never closed: a " is missing`)
 
+// ErrRecordTooLong is wrapped by the CSVError for a record longer than 8 MiB: most
+// likely a quote that is never closed, which would otherwise make the rest of the file
+// one cell (and hold it all in memory). The error names the row and line just after the
+// last complete record (blank lines before the long record are not seen).
+var ErrRecordTooLong = errors.New(`record longer than 8 MiB: a " is probably missing`)
+
+// csvMaxRecord is the longest record read.
+const csvMaxRecord = 8 << 20
+
 // CSVError is a malformed CSV file. It says where: the row as Row.Number counts it, and
 // the line and byte column (both from 1) in the file. It wraps Err and ErrFormat.
 type CSVError struct {
@@ -154,6 +163,7 @@ func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error)
 
 	r := &csvReader{path: path, src: src, reopen: reopen, plan: plan, comma: comma, trim: trim, br: br, text: text, nextLine: 1}
 	r.cr = csvParser(br, comma, trim)
+	text.limit = csvMaxRecord
 	if plan.warning != "" {
 		r.warnings = append(r.warnings, plan.warning)
 	}
@@ -182,6 +192,7 @@ func csvParser(r io.Reader, comma rune, trim bool) *csv.Reader {
 func (r *csvReader) Next() (Row, error) {
 	for r.err == nil {
 		start := r.cr.InputOffset()
+		r.text.recStart = start
 		rec, err := r.cr.Read()
 		if err == io.EOF {
 			r.err = io.EOF
@@ -272,6 +283,10 @@ func (r *csvReader) readError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &CSVError{Path: r.path, Row: r.number + 1, Line: pe.Line, Column: pe.Column, Err: pe.Err}
+	}
+	if errors.Is(err, ErrRecordTooLong) {
+		// The record starts here unless blank lines come first.
+		return &CSVError{Path: r.path, Row: r.number + 1, Line: r.nextLine, Column: 1, Err: ErrRecordTooLong}
 	}
 	return fmt.Errorf("read %q after row %d: %w", r.path, r.number, err)
 }
@@ -414,10 +429,18 @@ type csvCRReader struct {
 	bad   bool              // a byte so far was not UTF-8 (or began a rune cut at the end)
 	tail  [utf8.UTFMax]byte // the start of a rune cut at the end of the last read
 	ntail int
+
+	// With limit set, reading fails with ErrRecordTooLong once more than limit bytes
+	// have passed since the offset recStart (the start of the record being read).
+	limit, recStart, passed int64
 }
 
 func (c *csvCRReader) Read(p []byte) (int, error) {
+	if c.limit > 0 && c.passed-c.recStart > c.limit {
+		return 0, ErrRecordTooLong
+	}
 	n, err := c.r.Read(p)
+	c.passed += int64(n)
 	for i := 0; i < n; {
 		j := bytes.IndexByte(p[i:n], '\r')
 		if j < 0 {

@@ -712,9 +712,26 @@ func FuzzCSV(f *testing.F) {
 			return
 		}
 		defer r.Close()
+		// Without quotes, CRs and other encodings every line is a row, numbered as the
+		// line: an oracle for the numbers and the cells.
+		var lines []string
+		comma, trim := csvDialect(data, opt.Delimiter)
+		if opt == (Options{}) && utf8.Valid(data) && !bytes.ContainsAny(data, "\"\r\x00\ufeff") && !trim {
+			lines = strings.Split(string(data), "\n")
+		}
 		last := 0
 		for {
 			row, err := r.Next()
+			if lines != nil {
+				for n := last + 1; n < row.Number || (err == io.EOF && n <= len(lines)); n++ {
+					if strings.Trim(lines[n-1], string(comma)) != "" {
+						t.Fatalf("line %d %q was not returned", n, lines[n-1])
+					}
+				}
+				if err == nil && !reflect.DeepEqual(row.Texts(), strings.Split(lines[row.Number-1], string(comma))) {
+					t.Fatalf("row %d = %q, line is %q", row.Number, row.Texts(), lines[row.Number-1])
+				}
+			}
 			if err == io.EOF {
 				return
 			}
@@ -776,5 +793,36 @@ func TestCSVUTF8Watch(t *testing.T) {
 		if c.bad != want {
 			t.Errorf("%q byte by byte: bad = %v, want %v", s, c.bad, want)
 		}
+	}
+}
+
+func TestCSVRecordTooLong(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	tests := []struct {
+		name    string
+		input   string
+		wantErr error
+		rows    int
+	}{
+		{name: "LongFieldIsFine", input: "a,b\n1,\"" + long + "\n" + long + "\"\n2,3\n", rows: 3},
+		{name: "RunawayQuote", input: "a,b\n\n1,\"x\n" + strings.Repeat("2,3\n", 3<<20), wantErr: ErrRecordTooLong, rows: 1},
+		{name: "EndlessLine", input: "a,b\n" + strings.Repeat("y", 9<<20), wantErr: ErrRecordTooLong, rows: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := OpenCSV(csvTempFile(t, "in.csv", tt.input), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rows, err := csvReadAll(t, r)
+			if len(rows) != tt.rows || !errors.Is(err, tt.wantErr) {
+				t.Fatalf("%d rows, error %v; want %d rows, error %v", len(rows), err, tt.rows, tt.wantErr)
+			}
+			var ce *CSVError
+			if tt.wantErr != nil && (!errors.As(err, &ce) || ce.Row != 2 || ce.Line != 2 || !errors.Is(err, ErrFormat)) {
+				t.Errorf("error %v: want a *CSVError at row 2, line 2, wrapping ErrFormat", err)
+			}
+		})
 	}
 }
