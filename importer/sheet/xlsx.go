@@ -520,8 +520,10 @@ func xlsxColumn(ref []byte) (int, bool) {
 	if i == len(ref) {
 		return col, true
 	}
-	if len(bytes.TrimLeft(ref[i:], "$0123456789")) != 0 {
-		return 0, false
+	for _, c := range ref[i:] {
+		if c != '$' && (c < '0' || c > '9') {
+			return 0, false
+		}
 	}
 	return col, true
 }

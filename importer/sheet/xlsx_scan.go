@@ -278,7 +278,7 @@ found:
 		return xlsxEOF, fmt.Errorf("empty tag <>%s", s.where())
 	}
 	if tag[0] == '/' {
-		name := bytes.TrimRight(tag[1:], " \t\r\n")
+		name := xlsxTrimRightSpace(tag[1:])
 		if !xlsxValidName(name) {
 			return xlsxEOF, fmt.Errorf("bad end tag </%s>", tag[1:])
 		}
@@ -320,7 +320,7 @@ found:
 		if eq < 0 {
 			return xlsxEOF, fmt.Errorf("attribute without a value in <%s>", name)
 		}
-		an := bytes.TrimRight(rest[:eq], " \t\r\n")
+		an := xlsxTrimRightSpace(rest[:eq])
 		if !xlsxValidName(an) {
 			return xlsxEOF, fmt.Errorf("bad attribute name %q in <%s>", an, name)
 		}
@@ -457,6 +457,13 @@ func xlsxSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == 
 func xlsxTrimSpace(b []byte) []byte {
 	for len(b) > 0 && xlsxSpace(b[0]) {
 		b = b[1:]
+	}
+	return b
+}
+
+func xlsxTrimRightSpace(b []byte) []byte {
+	for len(b) > 0 && xlsxSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
 	}
 	return b
 }
