@@ -55,8 +55,10 @@ func (e *CSVError) Unwrap() []error { return []error{e.Err, ErrFormat} }
 //   - Line ends: LF, CRLF, and lone CR (classic Mac), inside quoted fields too; any of
 //     them inside a quoted field reads as "\n".
 //   - Quotes: RFC 4180 quoting with "" for a quote. A quote inside an unquoted field
-//     (12" pizza) is kept as it is, as spreadsheet programs do; a quoted field still open
-//     at the end of the file is a *CSVError wrapping ErrUnclosedQuote.
+//     (12" pizza) is kept as it is, as spreadsheet programs do. A quote followed by
+//     anything but a delimiter or a line end does not close its field, so a quoted field
+//     still open at the end of the file is a *CSVError wrapping ErrUnclosedQuote, and a
+//     record over 8 MiB one wrapping ErrRecordTooLong.
 //   - Rows keep the number of cells they have (ragged rows are the caller's business).
 //     Row.Number counts records from 1, each blank line counting as one; blank lines and
 //     records whose cells are all empty are not returned. Every cell is String, or Empty
@@ -202,6 +204,7 @@ func (r *csvReader) Next() (Row, error) {
 			r.err = r.readError(err)
 			break
 		}
+		r.text.recStart = r.cr.InputOffset() // the read-ahead below belongs to the next record
 		line, _ := r.cr.FieldPos(0)
 		// encoding/csv skips blank lines silently: each one between the end of the last
 		// record and the start of this one is a row of its own.

@@ -805,6 +805,7 @@ func TestCSVRecordTooLong(t *testing.T) {
 		rows    int
 	}{
 		{name: "LongFieldIsFine", input: "a,b\n1,\"" + long + "\n" + long + "\"\n2,3\n", rows: 3},
+		{name: "JustUnderTheLimit", input: "a,b\n1,\"" + strings.Repeat("z", csvMaxRecord-100) + "\"\n" + strings.Repeat("2,3\n", 100000), rows: 100002},
 		{name: "RunawayQuote", input: "a,b\n\n1,\"x\n" + strings.Repeat("2,3\n", 3<<20), wantErr: ErrRecordTooLong, rows: 1},
 		{name: "EndlessLine", input: "a,b\n" + strings.Repeat("y", 9<<20), wantErr: ErrRecordTooLong, rows: 1},
 	}
