@@ -23,15 +23,18 @@ import (
 //     decimal with more than 15 significant digits is rounded to 15 (0.30000000000000004
 //     shows as 0.3); integers and E-notation are never rounded;
 //   - numbers with a date format, and t="d" ISO dates, are Date in the workbook's date
-//     system, Text YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS when the format shows a time;
+//     system, Text YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS (rounded to the second) when the
+//     format shows a time (a t="d" cell without a date format: when it has one), and Time
+//     rounded to the millisecond; negative serials and serials past 9999 stay Number;
 //     time-of-day formats (h:mm) give Date with Text HH:MM:SS and Time on the date system's
 //     day zero plus the serial; durations ([h]:mm) are Number;
 //   - booleans are Bool TRUE or FALSE; error values are Error with their text (#N/A).
 //
 // Row numbers are the sheet's own; rows with no non-empty cell are skipped. Merged cells
 // are as Excel stores them: the value in the top-left cell only, the rest Empty.
-// A damaged, truncated, encrypted or oversized (zip bomb) workbook gives an error wrapping
-// ErrFormat, never fewer rows.
+// A damaged, truncated, encrypted or oversized workbook gives an error wrapping ErrFormat,
+// never fewer rows: the sheet may expand to 1 GiB and the shared strings to 256 MiB, and
+// a part over 64 MiB may not expand more than 500 times (a zip bomb).
 func OpenXLSX(path string, opt Options) (Reader, error) {
 	return xlsxOpen(path, opt, xlsxDefaultLimits)
 }
@@ -91,6 +94,8 @@ func xlsxOpen(path string, opt Options, limits xlsxLimits) (rd Reader, err error
 	}
 	return x, nil
 }
+
+var _ Reader = (*xlsxReader)(nil)
 
 // xlsxReader streams the rows of one worksheet.
 type xlsxReader struct {
