@@ -29,8 +29,11 @@ type Sender interface {
 // Store is what a run needs of the state database. *state.Store is the real one.
 type Store interface {
 	Get(id string) (state.Entry, bool, error)
+	// Begin durably marks id in flight; it returns once that is on disk.
 	Begin(id string) error
-	Finish(id string, e state.Entry) error
+	// FinishAsync records a success without waiting for the disk; Flush waits.
+	FinishAsync(id string, e state.Entry)
+	Flush() error
 	Abandon(id string, status string) error
 }
 

@@ -468,6 +468,11 @@ func (r *runner) send(parent context.Context) error {
 	if readErr != nil {
 		return readErr
 	}
+	if r.opt.Store != nil {
+		if err := r.opt.Store.Flush(); err != nil {
+			stopRun(fmt.Errorf("state: the outcome of some rows could not be recorded: %w", err))
+		}
+	}
 	if cause := context.Cause(runCtx); cause != nil && runCtx.Err() != nil {
 		if errors.Is(cause, context.Canceled) {
 			cause = ErrStopped

@@ -25,9 +25,11 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			r.stoppedBefore(j, store, begun, attempt-1)
 			return
 		}
-		if store != nil && !begun {
+		if store != nil && !begun && !j.named {
 			// Durable before the request leaves: a crash from here on leaves the row
-			// marked as possibly processed.
+			// marked as possibly processed. A row that names its customer (a code or
+			// card number, its own or remembered) needs no mark: repeating it after a
+			// crash updates the same customer.
 			if err := store.Begin(j.id); err != nil {
 				j.status, j.errMsg = report.StatusSkipped, "state: "+err.Error()
 				j.stopCause = fmt.Errorf("state: %w", err)
@@ -51,14 +53,12 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			r.lim.Succeeded()
 			j.status, j.code, j.card = report.Status(out.Status), out.Code, out.CardNumber
 			if store != nil {
-				err := store.Finish(j.id, state.Entry{
+				// The outcome joins the next group commit; the worker goes on. A crash
+				// before that commit leaves the row as a crash during the request does.
+				store.FinishAsync(j.id, state.Entry{
 					Code: out.Code, CardNumber: out.CardNumber, Hash: j.res.Hash,
 					Status: out.Status, Time: r.opt.Now().UTC(),
 				})
-				if err != nil {
-					j.errMsg = "sent, but the state database could not record it: " + err.Error()
-					j.stopCause = fmt.Errorf("state: %w", err)
-				}
 			}
 			return
 		case api.Rejected, api.CredentialsRejected:

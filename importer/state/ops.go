@@ -108,6 +108,50 @@ func (s *Store) Finish(id string, e Entry) error {
 	return s.write(id, func(Entry, bool) Entry { return e })
 }
 
+// FinishAsync is Finish without the wait: the outcome joins the next group commit and
+// FinishAsync returns at once. Flush waits until every such write is on disk and reports
+// the first that failed; Close flushes too. A crash before the commit leaves the entry as
+// it was (in flight, if Begin marked it).
+func (s *Store) FinishAsync(id string, e Entry) {
+	if e.Time.IsZero() {
+		e.Time = s.now()
+	}
+	e.Time = e.Time.UTC()
+	e.InFlight = false
+	fn, err := s.change(id, func(Entry, bool) Entry { return e })
+	if err != nil {
+		s.noteAsync(err)
+		return
+	}
+	s.async.Add(1)
+	select {
+	case s.reqs <- &commitReq{fn: fn}:
+	case <-s.quit:
+		s.noteAsync(ErrClosed)
+		s.async.Done()
+	}
+}
+
+// Flush waits for the FinishAsync writes made so far and returns the first error any
+// of them met.
+func (s *Store) Flush() error {
+	s.async.Wait()
+	s.asyncMu.Lock()
+	defer s.asyncMu.Unlock()
+	return s.asyncErr
+}
+
+func (s *Store) noteAsync(err error) {
+	if err == nil {
+		return
+	}
+	s.asyncMu.Lock()
+	if s.asyncErr == nil {
+		s.asyncErr = err
+	}
+	s.asyncMu.Unlock()
+}
+
 // Abandon durably clears InFlight after a failure where the request was surely not
 // processed, keeping the code, card number and hash and noting status and the time.
 func (s *Store) Abandon(id string, status string) error {
@@ -122,14 +166,23 @@ func (s *Store) Abandon(id string, status string) error {
 
 // write applies change to the entry of id in a group commit and returns once it is on disk.
 func (s *Store) write(id string, change func(old Entry, ok bool) Entry) error {
+	fn, err := s.change(id, change)
+	if err != nil {
+		return err
+	}
+	return s.commit(fn)
+}
+
+// change returns the transaction step that applies change to the entry of id.
+func (s *Store) change(id string, change func(old Entry, ok bool) Entry) (func(*bolt.Tx) error, error) {
 	if s.readOnly {
-		return fmt.Errorf("state %q: %w", s.path, ErrReadOnly)
+		return nil, fmt.Errorf("state %q: %w", s.path, ErrReadOnly)
 	}
 	if id == "" || len(id) > maxIdentity {
-		return fmt.Errorf("%w: %d bytes", ErrIdentity, len(id))
+		return nil, fmt.Errorf("%w: %d bytes", ErrIdentity, len(id))
 	}
 	key := []byte(id)
-	return s.commit(func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketEntries)
 		old, ok, err := s.get(b, id)
 		if err != nil {
@@ -138,7 +191,7 @@ func (s *Store) write(id string, change func(old Entry, ok bool) Entry) error {
 			old, ok = Entry{}, false
 		}
 		return b.Put(key, appendEntry(nil, change(old, ok)))
-	})
+	}, nil
 }
 
 // Entries are written through a group commit: one goroutine owned by the Store runs every
@@ -168,7 +221,19 @@ func (s *Store) commit(fn func(*bolt.Tx) error) error {
 	case <-s.quit:
 		return ErrClosed
 	}
-	return <-r.done
+	select {
+	case err := <-r.done:
+		return err
+	case <-s.loopDone:
+		// The committer stopped; it answered every write it took, so a write still
+		// unanswered was left in the queue.
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
 }
 
 func (s *Store) commitLoop() {
@@ -178,10 +243,19 @@ func (s *Store) commitLoop() {
 	timer.Stop()
 	defer timer.Stop()
 	peak := 1 // the group size to wait for
+	defer close(s.loopDone)
 	for {
 		select {
 		case <-s.quit:
-			return
+			// Answer whatever is still queued.
+			for {
+				select {
+				case r := <-s.reqs:
+					s.reply(r, ErrClosed)
+				default:
+					return
+				}
+			}
 		case r := <-s.reqs:
 			group = append(group[:0], r)
 		}
@@ -238,13 +312,23 @@ func (s *Store) runGroup(group []*commitReq) {
 	})
 	if err == nil || len(group) == 1 {
 		for _, r := range group {
-			r.done <- err
+			s.reply(r, err)
 		}
 		return
 	}
 	for _, r := range group {
-		r.done <- s.update(r.fn)
+		s.reply(r, s.update(r.fn))
 	}
+}
+
+// reply hands a write's result to its caller, or, for FinishAsync, to Flush.
+func (s *Store) reply(r *commitReq, err error) {
+	if r.done != nil {
+		r.done <- err
+		return
+	}
+	s.noteAsync(err)
+	s.async.Done()
 }
 
 func (s *Store) update(fn func(*bolt.Tx) error) (err error) {

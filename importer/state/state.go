@@ -102,9 +102,14 @@ type Store struct {
 	now      func() time.Time
 	lockPath string // the pid sidecar written by a read-write Store; "" otherwise
 
-	commits   atomic.Int64 // transactions the group commit ran
-	writes    atomic.Int64 // writes it ran in them
-	reqs      chan *commitReq
+	commits  atomic.Int64 // transactions the group commit ran
+	writes   atomic.Int64 // writes it ran in them
+	reqs     chan *commitReq
+	loopDone chan struct{} // closed when the committer has stopped
+
+	async     sync.WaitGroup // FinishAsync writes not yet on disk
+	asyncMu   sync.Mutex
+	asyncErr  error // the first FinishAsync write that failed
 	quit      chan struct{}
 	committer sync.WaitGroup
 	closeOnce sync.Once
@@ -169,7 +174,9 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
-		s.reqs = make(chan *commitReq)
+		// Buffered so that FinishAsync does not wait out a commit in progress.
+		s.reqs = make(chan *commitReq, maxGroup)
+		s.loopDone = make(chan struct{})
 		s.committer.Add(1)
 		go s.commitLoop()
 	}
@@ -308,6 +315,8 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 // Close return ErrClosed.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		flushErr := s.Flush()
+		defer func() { s.closeErr = errors.Join(flushErr, s.closeErr) }()
 		close(s.quit)
 		s.committer.Wait()
 		s.closeErr = s.closeDB()

@@ -750,3 +750,41 @@ func TestCloseWhileWriting(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishAsync: writes made without waiting are on disk after Flush, and Close
+// flushes what is still queued.
+func TestFinishAsync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 500 {
+		if err := s.Begin(fmt.Sprintf("key:%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		s.FinishAsync(fmt.Sprintf("key:%d", i), Entry{Code: fmt.Sprint(1000 + i), Status: "new"})
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	e, ok, err := s.Get("key:499")
+	if err != nil || !ok || e.Code != "1499" || e.InFlight {
+		t.Fatalf("after Flush: %+v %v %v", e, ok, err)
+	}
+	for i := 500; i < 1000; i++ {
+		s.FinishAsync(fmt.Sprintf("key:%d", i), Entry{Code: fmt.Sprint(1000 + i), Status: "new"})
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	st, err := s.Stats()
+	if err != nil || st.Identities != 1000 || st.InFlight != 0 {
+		t.Fatalf("after Close and reopen: %+v %v", st, err)
+	}
+}
