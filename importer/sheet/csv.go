@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -371,7 +372,9 @@ func csvDialect(text []byte, forced rune) (comma rune, trim bool) {
 	}
 	if forced != 0 {
 		_, spaced := csvCountDelim(text, forced)
-		return forced, spaced
+		// encoding/csv trims even a delimiter that is white space: "a\t\tb" would lose
+		// its empty field.
+		return forced, spaced && !unicode.IsSpace(forced)
 	}
 	comma = ','
 	best, trim := csvCountDelim(text, ',')
@@ -380,7 +383,7 @@ func csvDialect(text []byte, forced rune) (comma rune, trim bool) {
 			comma, best, trim = d, n, spaced
 		}
 	}
-	return comma, trim
+	return comma, trim && comma != '\t'
 }
 
 // csvCountDelim counts d outside quotes in the first line of text, and says whether every

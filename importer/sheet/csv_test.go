@@ -410,6 +410,8 @@ func TestCSVDialect(t *testing.T) {
 		{name: "OnlyFirstLine", head: "a,b\n1;2;3;4\n", wantComma: ','},
 		{name: "BlankLinesFirst", head: "\n\r\na;b\n", wantComma: ';'},
 		{name: "CRHeader", head: "a;b\r1,2,3,4\r", wantComma: ';'},
+		{name: "TabSpaceNotTrimmed", head: "a\t b\t c\n", wantComma: '\t'},
+		{name: "ForcedSpaceNotTrimmed", head: "a  b  c\n", forced: ' ', wantComma: ' '},
 		{name: "Forced", head: "a, b, c\n", forced: ';', wantComma: ';'},
 		{name: "ForcedSpaced", head: "a| b| c\n", forced: '|', wantComma: '|', wantTrim: true},
 		{name: "ForcedNonASCII", head: "a§ b§ c\n", forced: '§', wantComma: '§', wantTrim: true},
