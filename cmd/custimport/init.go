@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +42,13 @@ ambiguous), and the columns it could not match listed as comments.
 			if headerRow < 1 {
 				return withCode(exitUsage, errors.New("--header-row must be 1 or more"))
 			}
+			if !cmd.Flags().Changed("header-row") {
+				row, err := guessHeaderRow(args[0], opt)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				headerRow = row
+			}
 			header, sample, err := readSample(args[0], opt, headerRow, initSample)
 			if err != nil {
 				return withCode(exitUsage, err)
@@ -53,7 +61,7 @@ ambiguous), and the columns it could not match listed as comments.
 		},
 	}
 	cmd.Flags().StringVar(&sheetName, "sheet", "", "XLSX sheet `name` (default: the first visible sheet)")
-	cmd.Flags().IntVar(&headerRow, "header-row", 1, "the row that holds the column names")
+	cmd.Flags().IntVar(&headerRow, "header-row", 1, "the row that holds the column names (default: guessed)")
 	cmd.Flags().StringVar(&delimiter, "delimiter", "", "CSV delimiter (default: detected)")
 	cmd.Flags().StringVar(&encoding, "encoding", "", "CSV encoding (default: detected)")
 	return cmd
@@ -90,4 +98,47 @@ func readSample(input string, opt sheet.Options, headerRow, n int) ([]string, []
 		return nil, nil, fmt.Errorf("%s: no header: the file has no row %d", input, headerRow)
 	}
 	return header, sample, nil
+}
+
+// headerScan is how many non-empty rows guessHeaderRow looks at.
+const headerScan = 50
+
+// guessHeaderRow finds the header of a sheet that has titles or notes above it: the
+// first row with at least two cells and at least 60% as many cells as the fullest of the
+// first rows. A plain file gives its first row.
+func guessHeaderRow(input string, opt sheet.Options) (int, error) {
+	rd, err := sheet.Open(input, opt)
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	type counted struct{ number, cells int }
+	var rows []counted
+	most := 0
+	for len(rows) < headerScan {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, c := range row.Cells {
+			if c.Kind != sheet.Empty && strings.TrimSpace(c.Text) != "" {
+				n++
+			}
+		}
+		rows = append(rows, counted{row.Number, n})
+		most = max(most, n)
+	}
+	for _, r := range rows {
+		if r.cells >= 2 && r.cells*10 >= most*6 {
+			return r.number, nil
+		}
+	}
+	if len(rows) > 0 {
+		return rows[0].number, nil
+	}
+	return 1, nil
 }

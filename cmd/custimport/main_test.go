@@ -173,3 +173,21 @@ func TestStateLocked(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want 2, naming %s and pid %d", code, errs, statePath, os.Getpid())
 	}
 }
+
+// TestInitGuessesHeaderRow: init finds a header below title rows in real workbooks.
+func TestInitGuessesHeaderRow(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "..", "shared", "realdata", "xlsx")
+	for file, want := range map[string]string{
+		"calamine_header-row.xlsx":  "header_row: 9",
+		"tealeg_inlineStrings.xlsx": "header_row: 10",
+	} {
+		path := filepath.Join(dir, file)
+		if _, err := os.Stat(path); err != nil {
+			t.Skipf("%s: %v", path, err)
+		}
+		code, out, errs := runCLI(t, nil, "init", path)
+		if code != 0 || !strings.Contains(out, want+"\n") {
+			t.Errorf("init %s: exit %d, want %q in:\n%s%s", file, code, want, out, errs)
+		}
+	}
+}
