@@ -122,6 +122,8 @@ func TestCSVRead(t *testing.T) {
 		{name: "BOM", input: "\xEF\xBB\xBFfoo,bar\n1,2\n", want: []csvRow{{1, []string{"foo", "bar"}}, {2, []string{"1", "2"}}}},
 		{name: "UTF16LE", input: "\xFF\xFEa\x00;\x00b\x00\n\x001\x00;\x00\xe9\x00", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "é"}}}},
 		{name: "UTF16BE", input: "\xFE\xFF\x00a\x00,\x00b\x00\r\x001\x00,\x00\xe9", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "é"}}}},
+		{name: "UTF16LENoBOM", input: "a\x00,\x00b\x00\n\x001\x00,\x00\xe9\x00", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "é"}}}},
+		{name: "UTF16BENoBOM", input: "\x00a\x00;\x00b\x00\r\x00\n\x001\x00;\x00\xe9", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "é"}}}},
 		{name: "ForcedUTF16NoBOM", input: "a\x00,\x00b\x00\n\x00", opt: Options{Encoding: "UTF-16LE"}, want: []csvRow{{1, []string{"a", "b"}}}},
 		{name: "ForcedUTF16WithBOM", input: "\xFE\xFF\x00a\x00,\x00b", opt: Options{Encoding: "utf-16"}, want: []csvRow{{1, []string{"a", "b"}}}},
 		{name: "Windows1252", input: "name\nCr\xe9dito\nN\xba 77 \x80\n", want: []csvRow{{1, []string{"name"}}, {2, []string{"Crédito"}}, {3, []string{"Nº 77 €"}}}},
@@ -248,6 +250,7 @@ func TestCSVWarnings(t *testing.T) {
 	}{
 		{name: "UTF8", input: "a\nü\n"},
 		{name: "Windows1252", input: "a\n\xfc\n", want: []string{"not UTF-8: read as Windows-1252"}, wantCells: map[int]string{2: "ü"}},
+		{name: "UTF16NoBOM", input: "a\x00\n\x00\xfc\x00\n\x00", want: []string{"no byte-order mark: read as utf-16le"}, wantCells: map[int]string{2: "ü"}},
 		{
 			name: "LateBadBytes", input: late,
 			want:      []string{"not UTF-8 from row 5002: bytes that are not UTF-8 read as Windows-1252"},
@@ -292,7 +295,8 @@ func TestCSVOpenErrors(t *testing.T) {
 	}{
 		{name: "ZIP", input: "PK\x03\x04\x14\x00\x06\x00rest of an xlsx", want: "ZIP", wantFmt: true},
 		{name: "OLE2", input: "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", want: "password-protected", wantFmt: true},
-		{name: "NULs", input: strings.Repeat("a\x00b\x00\n", 20), want: "binary", wantFmt: true},
+		{name: "NULs", input: strings.Repeat("ab\x00\x00\x00\n", 20), want: "binary", wantFmt: true},
+		{name: "NULsForcedCP1252", input: strings.Repeat("a\x00b\x00\n\x00", 20), opt: Options{Encoding: "cp1252"}, want: "binary", wantFmt: true},
 		{name: "UnknownEncoding", input: "a\n", opt: Options{Encoding: "ebcdic"}, want: "windows-1252"},
 		{name: "BadDelimiter", input: "a\n", opt: Options{Delimiter: '"'}, want: "delimiter"},
 	}

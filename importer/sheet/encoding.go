@@ -132,6 +132,9 @@ func encDecide(head []byte, eof bool, forced Encoding) (encPlan, error) {
 	case bytes.HasPrefix(head, utf16BEBOM):
 		return encPlan{id: encUTF16BE, skip: 2}, nil
 	}
+	if id, ok := encGuessUTF16(head); ok {
+		return encPlan{id: id, warning: "no byte-order mark: read as " + Encoding{id}.String()}, nil
+	}
 	if !eof {
 		head = encTrimPartialRune(head)
 	}
@@ -167,6 +170,31 @@ func encTrimPartialRune(b []byte) []byte {
 	return b
 }
 
+// encGuessUTF16 recognises UTF-16 without a byte-order mark by its NULs: text that is
+// mostly ASCII has a NUL in every high byte, and only there.
+func encGuessUTF16(head []byte) (encID, bool) {
+	pairs := len(head) / 2
+	if pairs < 2 {
+		return 0, false
+	}
+	var even, odd int
+	for i := 0; i+1 < len(head); i += 2 {
+		if head[i] == 0 {
+			even++
+		}
+		if head[i+1] == 0 {
+			odd++
+		}
+	}
+	switch {
+	case odd*2 >= pairs && even*50 <= pairs:
+		return encUTF16LE, true
+	case even*2 >= pairs && odd*50 <= pairs:
+		return encUTF16BE, true
+	}
+	return 0, false
+}
+
 // encBinary fails for files that are archives or otherwise not text: an .xlsx renamed to
 // .csv, an old .xls, or anything full of NUL bytes.
 func encBinary(head []byte, forced Encoding) error {
@@ -178,6 +206,9 @@ func encBinary(head []byte, forced Encoding) error {
 	}
 	if forced.id == encUTF16 || forced.id == encUTF16LE || forced.id == encUTF16BE ||
 		bytes.HasPrefix(head, utf16LEBOM) || bytes.HasPrefix(head, utf16BEBOM) {
+		return nil
+	}
+	if _, ok := encGuessUTF16(head); ok && forced.id == encAuto {
 		return nil
 	}
 	// A few stray NULs occur in sloppy exports; text that is one byte in a hundred NUL
