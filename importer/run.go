@@ -132,7 +132,13 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	r.sum.FinishedAt = opt.Now()
 	r.sum.Elapsed = r.sum.FinishedAt.Sub(start)
 	if err != nil {
-		_ = w.Abort()
+		if aerr := w.Abort(); aerr == nil && w.Written() > 0 {
+			err = fmt.Errorf("%w (the results of the rows before it are in %s)", err, w.PartialPath())
+		}
+		if opt.DryRun || r.requests.Load() == 0 {
+			// Nothing was sent: the input is unreadable.
+			return nil, setupErr(err)
+		}
 		return nil, err
 	}
 	if err := w.Close(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -392,5 +393,24 @@ func TestRunConnections(t *testing.T) {
 	mustRun(t, o)
 	if got := srv.conns.Load(); got > int64(o.Workers) {
 		t.Errorf("%d connections opened for %d workers", got, o.Workers)
+	}
+}
+
+// TestRunMalformedInput: an unterminated quote midway is an error naming the row; in a
+// dry run it is a setup error (nothing was attempted), and the rows before it are in the
+// partial results file.
+func TestRunMalformedInput(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "Customer ID,First Name\nA,Ann\nB,Bob\nC,\"Cy\nD,Dee\n")
+	o := runOpts(t, nil, parseMapping(t, "key: Customer ID\nfields:\n  first_name: First Name\n"), in)
+	o.DryRun = true
+	_, err := Run(context.Background(), o)
+	var se *SetupError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "row 4") || !strings.Contains(err.Error(), ".partial.csv") {
+		t.Fatalf("err %v: want a setup error naming row 4 and the partial results", err)
+	}
+	partial, rerr := os.ReadFile(filepath.Join(dir, "in.csv.results.partial.csv"))
+	if rerr != nil || !strings.Contains(string(partial), "Bob") {
+		t.Errorf("partial results %q (%v) should hold rows 2 and 3", partial, rerr)
 	}
 }
