@@ -145,6 +145,8 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	log.Info("starting", zap.String("input", input), zap.String("results", opt.Results),
+		zap.Bool("dry_run", f.dryRun), zap.Float64("rate", f.rate), zap.Int("workers", f.workers))
 	bar := newProgress(a.stderr, f.progress, f.dryRun)
 	if bar != nil {
 		opt.Progress = bar
@@ -167,8 +169,6 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 			fmt.Fprintf(a.stdout, "row %d: %s: %s\n", number, st, strings.Join(msgs, "; "))
 		}
 	}
-	log.Info("starting", zap.String("input", input), zap.String("results", opt.Results),
-		zap.Bool("dry_run", f.dryRun), zap.Float64("rate", f.rate), zap.Int("workers", f.workers))
 	res, err := importer.Run(ctx, opt)
 	if bar != nil {
 		bar.Finish()
