@@ -137,17 +137,22 @@ func benchOptions(tb testing.TB, input, results string) Options {
 // file, measured in the same iteration. x-bare is our throughput over the bare loop's.
 func BenchmarkDryRunCSV(b *testing.B) {
 	rows := envInt("BENCH_ROWS", 1_000_000)
-	dir := b.TempDir()
-	in := filepath.Join(dir, "customers.csv")
+	in := filepath.Join(b.TempDir(), "customers.csv")
 	writeBenchCSV(b, in, rows)
-	var bare, ours time.Duration
+	benchDryRun(b, in, rows, bareCSVLoop)
+}
+
+// benchDryRun times the dry run of in (rows data rows) against bare, a loop that reads
+// the same file with no work of ours, alternating them in every iteration.
+func benchDryRun(b *testing.B, in string, rows int, bare func(testing.TB, string) int) {
+	var bareTime, ours time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		if n := bareCSVLoop(b, in); n != rows+1 {
-			b.Fatalf("bare loop read %d records", n)
+		if n := bare(b, in); n != rows+1 {
+			b.Fatalf("bare loop read %d rows", n)
 		}
 		t1 := time.Now()
-		res, err := Run(context.Background(), benchOptions(b, in, filepath.Join(dir, "results.csv")))
+		res, err := Run(context.Background(), benchOptions(b, in, in+".results.csv"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -155,10 +160,10 @@ func BenchmarkDryRunCSV(b *testing.B) {
 			b.Fatalf("counts %v", res.Summary.Counts)
 		}
 		t2 := time.Now()
-		bare += t1.Sub(t0)
+		bareTime += t1.Sub(t0)
 		ours += t2.Sub(t1)
 	}
-	b.ReportMetric(bare.Seconds()/ours.Seconds(), "x-bare")
+	b.ReportMetric(bareTime.Seconds()/ours.Seconds(), "x-bare")
 	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
 }
 
@@ -187,29 +192,9 @@ func bareCSVLoop(tb testing.TB, path string) int {
 // Rows/Columns loop over the same workbook, in the same iteration.
 func BenchmarkDryRunXLSX(b *testing.B) {
 	rows := envInt("BENCH_XLSX_ROWS", 200_000)
-	dir := b.TempDir()
-	in := filepath.Join(dir, "customers.xlsx")
+	in := filepath.Join(b.TempDir(), "customers.xlsx")
 	writeBenchXLSX(b, in, rows)
-	var bare, ours time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		if n := bareXLSXLoop(b, in); n != rows+1 {
-			b.Fatalf("bare loop read %d rows", n)
-		}
-		t1 := time.Now()
-		res, err := Run(context.Background(), benchOptions(b, in, filepath.Join(dir, "results.csv")))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Summary.Counts["valid"] != rows {
-			b.Fatalf("counts %v", res.Summary.Counts)
-		}
-		t2 := time.Now()
-		bare += t1.Sub(t0)
-		ours += t2.Sub(t1)
-	}
-	b.ReportMetric(bare.Seconds()/ours.Seconds(), "x-bare")
-	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
+	benchDryRun(b, in, rows, bareXLSXLoop)
 }
 
 func bareXLSXLoop(tb testing.TB, path string) int {
@@ -433,27 +418,45 @@ func BenchmarkRate50(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var achieved, worstWindow float64
+	var achieved, worstSent, worstArrived float64
 	for b.Loop() {
 		srv := newCountingServer(b, true)
+		client := benchClient(b, srv.URL, 8)
+		var mu sync.Mutex
+		var sent []time.Time
 		o := Options{Input: in, Mapping: m, Results: filepath.Join(dir, "results.csv"), Workers: 8, Rate: 50, Burst: 1,
-			Sender: benchClient(b, srv.URL, 8), Logger: zap.NewNop()}
+			Logger: zap.NewNop(),
+			Sender: senderFunc(func(ctx context.Context, f []mapping.Field) api.Outcome {
+				mu.Lock()
+				sent = append(sent, time.Now())
+				mu.Unlock()
+				return client.Send(ctx, f)
+			})}
 		if _, err := Run(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}
-		ts := srv.times
-		achieved = float64(len(ts)-1) / ts[len(ts)-1].Sub(ts[0]).Seconds()
-		j := 0
-		for i := range ts {
-			for ts[i].Sub(ts[j]) >= time.Second {
-				j++
-			}
-			worstWindow = max(worstWindow, float64(i-j+1))
-		}
+		achieved = float64(len(sent)-1) / sent[len(sent)-1].Sub(sent[0]).Seconds()
+		worstSent = max(worstSent, busiestSecond(sent))
+		worstArrived = max(worstArrived, busiestSecond(srv.times))
 	}
 	b.ReportMetric(achieved, "req/s")
 	b.ReportMetric(100*(achieved-50)/50, "%err")
-	b.ReportMetric(worstWindow, "max-1s-window")
+	// Requests leaving custimport in any one second: at most rate + burst. Arrivals at the
+	// server can bunch a little more when the machine delays a goroutine.
+	b.ReportMetric(worstSent, "max-1s-sent")
+	b.ReportMetric(worstArrived, "max-1s-arrived")
+}
+
+// busiestSecond is the most of ts (in time order) inside any window shorter than a second.
+func busiestSecond(ts []time.Time) float64 {
+	worst, j := 0, 0
+	for i := range ts {
+		for ts[i].Sub(ts[j]) >= time.Second {
+			j++
+		}
+		worst = max(worst, i-j+1)
+	}
+	return float64(worst)
 }
 
 // BenchmarkNightly: a nightly run over N unchanged rows (the state says every row was
