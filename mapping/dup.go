@@ -15,15 +15,16 @@ import (
 // and, as the value, the last row's number and 32 bits of its Hash. The slots form an
 // open-addressing table that doubles when 85% full, so an entry costs between 16/0.85
 // (about 19) and 32/0.85 (about 38) bytes depending on where the table is in its doubling
-// cycle; the table starts at 4,096 slots (64 KiB, mostly untouched for a small file). While
-// it doubles, the old slots are released as they are moved. On Unix the slots live in
-// memory mapped outside the Go heap, so they do not raise the garbage collector's heap
-// target; call Close to release them (an index that is dropped without Close is released
-// by the garbage collector, later). Fingerprints are per-process (maphash with random
-// seeds): the index is never stored.
+// cycle; the table starts at 4,096 slots (64 KiB, mostly untouched for a small file). On
+// Unix the slots live in memory mapped outside the Go heap, so they do not raise the
+// garbage collector's heap target, and on Linux a doubling hands the old slots back as it
+// moves them, so that it peaks at little more than the new table. Call Close to release
+// the table; an index dropped without Close is released by the garbage collector, later.
+// Fingerprints are per-process (maphash with random seeds): the index is never stored.
 //
-// A DupIndex is not safe for concurrent use.
+// A DupIndex is not safe for concurrent use, and must not be copied.
 type DupIndex struct {
+	_     noCopy
 	seeds [3]maphash.Seed // one per identity kind: a code and a key with the same text differ
 	t     *dupTable
 }
@@ -45,7 +46,18 @@ func (d *DupIndex) Len() int { return d.t.n }
 
 // Close releases the index's memory and empties it; a later Check starts afresh. Close may
 // be called more than once.
-func (d *DupIndex) Close() { d.t.free() }
+func (d *DupIndex) Close() {
+	d.t.free()
+	// The cleanup must not free the table under our feet (see Check).
+	runtime.KeepAlive(d)
+}
+
+// noCopy makes go vet report a copied DupIndex: the copy would share the table that the
+// original's cleanup frees.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // identity kinds, indexes into DupIndex.seeds.
 const (
@@ -87,5 +99,7 @@ func (d *DupIndex) Check(rowNumber int, r Result) (Problem, bool) {
 			Warning: true,
 		}
 	}
+	// Were d otherwise dead by now, its cleanup could unmap the table while put wrote to it.
+	runtime.KeepAlive(d)
 	return found, ok
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"strconv"
@@ -117,6 +118,29 @@ func TestDupTable(t *testing.T) {
 		}
 		if tb.n != 1 {
 			t.Errorf("n = %d, want 1", tb.n)
+		}
+	})
+	t.Run("agrees with a map", func(t *testing.T) {
+		// Fingerprints drawn from a small set repeat often; their top bits vary, so the
+		// table grows through several doublings.
+		var tb dupTable
+		defer tb.free()
+		want := make(map[uint64]uint64)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := range uint64(200_000) {
+			fp := rng.Uint64N(50_000) * 0x9e3779b97f4a7c15
+			prev, seen := tb.put(fp, i)
+			if fp == 0 {
+				fp = 1
+			}
+			wprev, wseen := want[fp]
+			want[fp] = i
+			if prev != wprev || seen != wseen {
+				t.Fatalf("put %#x = %d, %v; want %d, %v", fp, prev, seen, wprev, wseen)
+			}
+		}
+		if tb.n != len(want) {
+			t.Errorf("n = %d, want %d", tb.n, len(want))
 		}
 	})
 	t.Run("colliding homes", func(t *testing.T) {
