@@ -117,6 +117,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		lim:     newLimiter(opt.Rate, opt.Burst, opt.Now),
 		log:     opt.Logger,
 	}
+	defer r.dups.Close()
 	r.sum.Results = opt.Results
 	start := opt.Now()
 	r.sum.StartedAt = start

@@ -8,10 +8,17 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The live heap of a run is small (the duplicate index lives off the heap), so
+		// the default target makes the collector run constantly on a large file; twice
+		// the default trades a few MB for a fifth less CPU.
+		debug.SetGCPercent(200)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	// The first SIGINT or SIGTERM stops the run gracefully: in-flight requests finish,
 	// results and state are flushed. A second one exits at once.
