@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,6 +117,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		log:     opt.Logger,
 	}
 	defer r.dups.Close()
+	// The pipeline outlives a signal: after a stop the rest of the input is still read,
+	// to be written as skipped.
+	r.pipe = r.startPipeline(context.WithoutCancel(ctx))
+	defer r.pipe.stop()
 	r.sum.Results = opt.Results
 	start := opt.Now()
 	r.sum.StartedAt = start
@@ -189,6 +192,7 @@ type runner struct {
 	sum    *report.Summary
 	lim    *limiter
 	log    *zap.Logger
+	pipe   *pipeline // reads and maps rows ahead of the dispatcher
 
 	seq     int             // next data row's sequence number
 	low     int             // oldest unfinished sequence number
@@ -203,67 +207,6 @@ type runner struct {
 
 	runCtx  context.Context         // ends when the run stops sending (send only)
 	stopRun context.CancelCauseFunc // stops the run with a cause (send only)
-}
-
-// next reads and maps the next data row. ok is false at the end of the input.
-func (r *runner) next() (j *job, ok bool, err error) {
-	row, err := r.rd.Next()
-	if errors.Is(err, io.EOF) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	j = &job{seq: r.seq, number: row.Number}
-	r.seq++
-	j.input = row.Texts()
-	for _, c := range r.secret {
-		if c < len(j.input) && j.input[c] != "" {
-			j.input[c] = "[redacted]"
-		}
-	}
-	j.res = r.plan.Apply(row)
-	if extra := extraCells(row, r.width); extra > 0 {
-		j.msgs = append(j.msgs, fmt.Sprintf("warning: %d cells beyond the header's %d columns were ignored", extra, r.width))
-	}
-	if p, dup := r.dups.Check(row.Number, j.res); dup {
-		j.res.Problems = append(j.res.Problems, p)
-	}
-	for _, p := range j.res.Problems {
-		j.msgs = append(j.msgs, p.String())
-	}
-	j.fields = j.res.Fields
-	id := j.res.Identity
-	j.named = id.Code != "" || id.CardNumber != ""
-	switch {
-	case id.Key != "":
-		j.id = "key:" + id.Key
-	case id.Code != "":
-		j.id = "code:" + id.Code
-	case id.CardNumber != "":
-		j.id = "card:" + id.CardNumber
-	}
-	if id.Code != "" {
-		j.lanes = append(j.lanes, "code:"+id.Code)
-	}
-	if id.CardNumber != "" {
-		j.lanes = append(j.lanes, "card:"+id.CardNumber)
-	}
-	if id.Key != "" {
-		j.lanes = append(j.lanes, "key:"+id.Key)
-	}
-	return j, true, nil
-}
-
-// extraCells counts the non-empty cells of row beyond the header's width.
-func extraCells(row sheet.Row, width int) int {
-	n := 0
-	for i := width; i < len(row.Cells); i++ {
-		if row.Cells[i].Kind != sheet.Empty && strings.TrimSpace(row.Cells[i].Text) != "" {
-			n++
-		}
-	}
-	return n
 }
 
 // finish writes a finished row to the results file and the summary.

@@ -1,0 +1,197 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/custimport/custimport/importer/sheet"
+)
+
+// batchRows is how many rows travel together through the mapping pipeline: enough to
+// make the hand-offs between goroutines cheap, few enough to keep memory small.
+const batchRows = 128
+
+// batch is a run of consecutive rows: read by the reader goroutine, mapped by one mapper,
+// consumed in input order by the dispatcher.
+type batch struct {
+	rows  []sheet.Row
+	jobs  []*job
+	err   error         // what ended the input after these rows: io.EOF, or a read error
+	ready chan struct{} // closed once jobs are mapped
+}
+
+// pipeline reads the input on one goroutine and maps rows on several, handing the
+// dispatcher jobs in input order. Mapping (transforms, validation, hashing) is the
+// costly part of a row; on a machine with more than one core it runs in parallel.
+type pipeline struct {
+	ordered chan *batch // every batch, in input order
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	cur  *batch
+	next int // index into cur.jobs
+}
+
+// startPipeline starts the reader and the mappers. The dispatcher takes jobs with take
+// and must call stop when done.
+func (r *runner) startPipeline(ctx context.Context) *pipeline {
+	ctx, cancel := context.WithCancel(ctx)
+	mappers := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	p := &pipeline{ordered: make(chan *batch, mappers+2), cancel: cancel}
+	work := make(chan *batch, mappers)
+	p.wg.Add(1 + mappers)
+	go func() {
+		defer p.wg.Done()
+		defer close(work)
+		defer close(p.ordered)
+		r.readBatches(ctx, p.ordered, work)
+	}()
+	for range mappers {
+		go func() {
+			defer p.wg.Done()
+			for b := range work {
+				b.jobs = make([]*job, len(b.rows))
+				for i, row := range b.rows {
+					b.jobs[i] = r.mapRow(row)
+				}
+				b.rows = nil
+				close(b.ready)
+			}
+		}()
+	}
+	return p
+}
+
+// readBatches reads the input into batches, sending each to ordered (for the
+// dispatcher) and to work (for a mapper), until the input ends or ctx is cancelled.
+func (r *runner) readBatches(ctx context.Context, ordered, work chan<- *batch) {
+	for {
+		b := &batch{rows: make([]sheet.Row, 0, batchRows), ready: make(chan struct{})}
+		for len(b.rows) < batchRows && b.err == nil {
+			row, err := r.rd.Next()
+			if err != nil {
+				b.err = err
+				break
+			}
+			b.rows = append(b.rows, row)
+		}
+		select {
+		case ordered <- b:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// take returns the next job in input order; ok is false at the end of the input.
+func (p *pipeline) take() (j *job, ok bool, err error) {
+	for p.cur == nil || p.next == len(p.cur.jobs) {
+		if p.cur != nil && p.cur.err != nil {
+			if errors.Is(p.cur.err, io.EOF) {
+				return nil, false, nil
+			}
+			return nil, false, p.cur.err
+		}
+		b, open := <-p.ordered
+		if !open {
+			return nil, false, errors.New("internal error: the input pipeline stopped")
+		}
+		<-b.ready
+		p.cur, p.next = b, 0
+	}
+	j = p.cur.jobs[p.next]
+	p.cur.jobs[p.next] = nil
+	p.next++
+	return j, true, nil
+}
+
+// stop ends the pipeline's goroutines and waits for them.
+func (p *pipeline) stop() {
+	p.cancel()
+	// Unblock a reader or mapper waiting to hand over a batch.
+	for b := range p.ordered {
+		_ = b
+	}
+	p.wg.Wait()
+}
+
+// mapRow maps one row to a job: everything about a row that does not depend on the
+// rows before it. It runs on several goroutines at once.
+func (r *runner) mapRow(row sheet.Row) *job {
+	j := &job{number: row.Number}
+	j.input = row.Texts()
+	for _, c := range r.secret {
+		if c < len(j.input) && j.input[c] != "" {
+			j.input[c] = "[redacted]"
+		}
+	}
+	j.res = r.plan.Apply(row)
+	if extra := extraCells(row, r.width); extra > 0 {
+		j.msgs = append(j.msgs, fmt.Sprintf("warning: %d cells beyond the header's %d columns were ignored", extra, r.width))
+	}
+	for _, p := range j.res.Problems {
+		j.msgs = append(j.msgs, p.String())
+	}
+	j.fields = j.res.Fields
+	id := j.res.Identity
+	j.named = id.Code != "" || id.CardNumber != ""
+	switch {
+	case id.Key != "":
+		j.id = "key:" + id.Key
+	case id.Code != "":
+		j.id = "code:" + id.Code
+	case id.CardNumber != "":
+		j.id = "card:" + id.CardNumber
+	}
+	if id.Code != "" {
+		j.lanes = append(j.lanes, "code:"+id.Code)
+	}
+	if id.CardNumber != "" {
+		j.lanes = append(j.lanes, "card:"+id.CardNumber)
+	}
+	if id.Key != "" {
+		j.lanes = append(j.lanes, "key:"+id.Key)
+	}
+	return j
+}
+
+// extraCells counts the non-empty cells of row beyond the header's width.
+func extraCells(row sheet.Row, width int) int {
+	n := 0
+	for i := width; i < len(row.Cells); i++ {
+		if row.Cells[i].Kind != sheet.Empty && strings.TrimSpace(row.Cells[i].Text) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// next takes the next row from the pipeline, numbers it and checks it against the
+// earlier rows for a duplicate customer. ok is false at the end of the input.
+func (r *runner) next() (j *job, ok bool, err error) {
+	j, ok, err = r.pipe.take()
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	j.seq = r.seq
+	r.seq++
+	if p, dup := r.dups.Check(j.number, j.res); dup {
+		j.res.Problems = append(j.res.Problems, p)
+		j.msgs = append(j.msgs, p.String())
+	}
+	return j, true, nil
+}
+
