@@ -194,4 +194,3 @@ func (r *runner) next() (j *job, ok bool, err error) {
 	}
 	return j, true, nil
 }
-
