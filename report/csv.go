@@ -2,6 +2,8 @@ package report
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -44,6 +46,36 @@ func (e *csvEncoder) write(rec []string, _ Status) error {
 	return nil
 }
 
+// writeRow adds r's line of the results file.
+func (e *csvEncoder) writeRow(r Row) error {
+	e.buf = appendRow(e.buf, r)
+	if len(e.buf) >= csvBufferSize {
+		return e.flush()
+	}
+	return nil
+}
+
+// appendRow appends r's line of the results file to b: appendRecord(b, appendCells(nil, r)),
+// without building the record of strings first.
+func appendRow(b []byte, r Row) []byte {
+	b = strconv.AppendInt(b, int64(r.Number), 10)
+	b = append(b, ',')
+	b = appendCell(b, string(r.Status))
+	b = append(b, ',')
+	b = appendCell(b, r.Code)
+	b = append(b, ',')
+	b = appendCell(b, r.CardNumber)
+	b = append(b, ',')
+	b = appendCell(b, oneLine(r.Messages))
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(r.Attempts), 10)
+	for _, c := range r.Input {
+		b = append(b, ',')
+		b = appendCell(b, c)
+	}
+	return append(b, '\r', '\n')
+}
+
 func (e *csvEncoder) flush() error {
 	if len(e.buf) == 0 {
 		return nil
@@ -70,24 +102,97 @@ func appendRecord(b []byte, rec []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if !needsQuotes(field) {
-			b = append(b, field...)
-			continue
-		}
-		b = append(b, '"')
-		for {
-			j := indexQuote(field)
-			if j < 0 {
-				b = append(b, field...)
-				break
-			}
-			b = append(b, field[:j+1]...)
-			b = append(b, '"')
-			field = field[j+1:]
-		}
-		b = append(b, '"')
+		b = appendField(b, field)
 	}
 	return append(b, '\r', '\n')
+}
+
+// appendCell appends SafeCell(s) to b as one CSV field, quoted when it needs to be (the
+// field appendRecord writes for it), in one pass over s and without allocating unless s
+// holds a carriage return.
+func appendCell(b []byte, s string) []byte {
+	if s == "" {
+		return b
+	}
+	special := hasSpecial(s)
+	if special && strings.IndexByte(s, '\r') >= 0 {
+		return appendField(b, SafeCell(s))
+	}
+	prefix, quote := false, special
+	switch c := s[0]; c {
+	case '=', '+', '-', '@', '\t':
+		prefix = true
+	default:
+		// a field starting with white space is quoted, as is `\.`
+		if c <= ' ' || c >= utf8.RuneSelf {
+			r, _ := utf8.DecodeRuneInString(s)
+			quote = quote || unicode.IsSpace(r)
+		}
+		quote = quote || s == `\.`
+	}
+	if !quote {
+		if prefix {
+			b = append(b, '\'')
+		}
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	if prefix {
+		b = append(b, '\'')
+	}
+	for {
+		j := strings.IndexByte(s, '"')
+		if j < 0 {
+			b = append(b, s...)
+			break
+		}
+		b = append(b, s[:j+1]...)
+		b = append(b, '"')
+		s = s[j+1:]
+	}
+	return append(b, '"')
+}
+
+// hasSpecial reports whether s holds a comma, a quote, a CR or an LF, eight bytes at a
+// time.
+func hasSpecial(s string) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// (y-lo) &^ y & hi is non-zero exactly when some byte of y is zero.
+		a, q, cr, lf := x^(lo*','), x^(lo*'"'), x^(lo*'\r'), x^(lo*'\n')
+		if ((a-lo)&^a|(q-lo)&^q|(cr-lo)&^cr|(lf-lo)&^lf)&hi != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+// appendField appends one field of a record as appendRecord writes it.
+func appendField(b []byte, field string) []byte {
+	if !needsQuotes(field) {
+		return append(b, field...)
+	}
+	b = append(b, '"')
+	for {
+		j := indexQuote(field)
+		if j < 0 {
+			b = append(b, field...)
+			break
+		}
+		b = append(b, field[:j+1]...)
+		b = append(b, '"')
+		field = field[j+1:]
+	}
+	return append(b, '"')
 }
 
 func indexQuote(s string) int {

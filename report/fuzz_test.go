@@ -16,11 +16,22 @@ func FuzzCSVRoundTrip(f *testing.F) {
 	f.Add("a,b", `say "hi"`, "line\r\nbreak", "\rcr", "\tTab")
 	f.Add(" lead", `\.`, "\n", `"`, "Zoë")
 	f.Add("\xff\xfe", "a\rb", "\r\n", ",", "\ufeffbom")
+	f.Add("\u00a0nbsp", "\u3000x", "\v", "\x85", "\xc2\x85")
+	f.Add("-", " ", "'", "\\.x", "x\\.")
+	f.Add("abcdefgh,", "abcdefghijklmnop\"q", "12345678901234\n", "+abcdefgh\r", "=abcdefghijk,lmnop")
 	f.Fuzz(func(t *testing.T, a, b, c, msg, code string) {
 		r := Row{Seq: 0, Number: 2, Status: StatusError, Code: code, CardNumber: a,
 			Messages: []string{msg, b}, Attempts: 3, Input: []string{a, b, c, "", msg}}
 		rec := appendCells(nil, r)
 		data := appendRecord(nil, rec)
+		if fast := appendRow(nil, r); !bytes.Equal(fast, data) {
+			t.Fatalf("appendRow wrote %q, appendRecord %q", fast, data)
+		}
+		for _, cell := range []string{a, b, c, msg, code} {
+			if got, want := appendCell(nil, cell), appendField(nil, SafeCell(cell)); !bytes.Equal(got, want) {
+				t.Errorf("appendCell(%q) = %q, want %q", cell, got, want)
+			}
+		}
 		if !bytes.HasSuffix(data, []byte("\r\n")) {
 			t.Fatalf("record %q does not end in CRLF", data)
 		}

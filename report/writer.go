@@ -289,9 +289,15 @@ func (w *Writer) drain() {
 
 // writeRow encodes one row and advances next past it.
 func (w *Writer) writeRow(r Row) error {
-	rec := appendCells(w.rec[:0], r)
-	w.rec = rec
-	if err := w.enc.write(rec, r.Status); err != nil {
+	var err error
+	if ce, ok := w.enc.(*csvEncoder); ok {
+		// CSV rows go straight into the encoder's buffer, without a record of strings.
+		err = ce.writeRow(r)
+	} else {
+		w.rec = appendCells(w.rec[:0], r)
+		err = w.enc.write(w.rec, r.Status)
+	}
+	if err != nil {
 		w.err = fmt.Errorf("results %q: row %d: %w", w.path, r.Number, err)
 		return w.err
 	}
