@@ -65,21 +65,21 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		f := &p.fields[i]
 		if f.col < 0 {
 			if f.constVal != "" {
-				res.Fields = append(res.Fields, Field{Name: f.name, Value: f.constVal})
+				res.addField(f, f.constVal)
 			}
 			continue
 		}
-		var cell sheet.Cell
+		cell := &noCell
 		if f.col < len(row.Cells) {
-			cell = row.Cells[f.col]
+			cell = &row.Cells[f.col]
 		}
 		if cell.Kind == sheet.Error {
 			res.Problems = append(res.Problems, f.problem(ReasonCellError, cell.Text, true))
-			cell = sheet.Cell{}
+			cell = &noCell
 		}
 		if cell.Kind != sheet.Date && isBlank(cell.Text) {
 			if f.defVal != "" {
-				res.Fields = append(res.Fields, Field{Name: f.name, Value: f.defVal})
+				res.addField(f, f.defVal)
 			}
 			continue
 		}
@@ -87,7 +87,7 @@ func (p *Plan) Apply(row sheet.Row) Result {
 			res.Problems = append(res.Problems, f.problem(ReasonInexact, cell.Text, false))
 			continue
 		}
-		v, reason := f.convert(cell.Text, &cell)
+		v, reason := f.convert(cell.Text, cell)
 		if reason != "" {
 			res.Problems = append(res.Problems, f.problem(reason, cell.Text, false))
 			continue
@@ -98,21 +98,13 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		if f.postal && cell.Kind == sheet.Number {
 			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, cell.Text, true))
 		}
-		res.Fields = append(res.Fields, Field{Name: f.name, Value: v})
+		res.addField(f, v)
 		fromRow = true
 	}
 	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
 	// problem says enough.
 	if !fromRow && res.Valid() {
 		res.Problems = append(res.Problems, Problem{Reason: ReasonNoField})
-	}
-	for _, f := range res.Fields {
-		switch f.Name {
-		case "code":
-			res.Identity.Code = f.Value
-		case "card_number":
-			res.Identity.CardNumber = f.Value
-		}
 	}
 	if p.keyCol >= 0 && p.keyCol < len(row.Cells) {
 		res.Identity.Key = strings.TrimSpace(row.Cells[p.keyCol].Text)
@@ -121,20 +113,43 @@ func (p *Plan) Apply(row sheet.Row) Result {
 	return res
 }
 
+// noCell stands in for a cell missing at the end of a short row. Apply never writes it.
+var noCell sheet.Cell
+
+// addField appends a field to send, and notes it in the identity when it names the customer.
+func (r *Result) addField(f *field, v string) {
+	r.Fields = append(r.Fields, Field{Name: f.name, Value: v})
+	switch f.ident {
+	case identCode:
+		r.Identity.Code = v
+	case identCard:
+		r.Identity.CardNumber = v
+	}
+}
+
 // HashFields is the fingerprint of a set of fields to send, as in Result.Hash.
 func HashFields(fields []Field) [16]byte {
-	var buf [1024]byte
+	// The encoding is hashed from a stack buffer when it fits (it nearly always does).
+	var buf [512]byte
 	b := buf[:0]
 	for _, f := range fields {
-		b = binary.AppendUvarint(b, uint64(len(f.Name)))
-		b = append(b, f.Name...)
-		b = binary.AppendUvarint(b, uint64(len(f.Value)))
-		b = append(b, f.Value...)
+		b = appendLenString(b, f.Name)
+		b = appendLenString(b, f.Value)
 	}
 	sum := sha256.Sum256(b)
 	var h [16]byte
 	copy(h[:], sum[:16])
 	return h
+}
+
+// appendLenString appends s prefixed by its length as a uvarint.
+func appendLenString(b []byte, s string) []byte {
+	if len(s) < 0x80 {
+		b = append(b, byte(len(s)))
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+	}
+	return append(b, s...)
 }
 
 func isBlank(s string) bool {
@@ -185,6 +200,7 @@ type field struct {
 	secret bool
 	// hideValue: the field's column also feeds a secret field.
 	hideValue bool
+	ident     identKind // the field is part of the row's Identity
 	exact     bool
 	postal    bool
 	trs       []Transform
@@ -196,6 +212,15 @@ type field struct {
 	constVal     string // the constant, converted; col < 0
 	defVal       string // the default, converted; "" when none
 }
+
+// identKind says which part of a row's Identity a field gives.
+type identKind uint8
+
+const (
+	identNone identKind = iota
+	identCode
+	identCard
+)
 
 func (f *field) problem(reason, value string, warning bool) Problem {
 	if f.secret || f.hideValue {
@@ -233,6 +258,12 @@ func compileField(fm *FieldMapping) field {
 		exact:  fm.Spec.ExactNumber,
 		postal: fm.Name == "postal_code",
 		trs:    fm.Transforms,
+	}
+	switch fm.Name {
+	case "code":
+		f.ident = identCode
+	case "card_number":
+		f.ident = identCard
 	}
 	f.order = len(catalog) - 1
 	for i, c := range catalog {
@@ -404,6 +435,15 @@ func (f *field) list(s string) (string, string) {
 	return string(b), ""
 }
 
+// badLocal marks the bytes an e-mail address's local part may not hold (besides white space
+// and control characters).
+var badLocal = func() (t [256]bool) {
+	for _, c := range []byte(`()<>[]\,;:"`) {
+		t[c] = true
+	}
+	return t
+}()
+
 // validEmail accepts local@domain.tld: no white space, one @, a domain of dot-separated
 // labels of letters, digits and hyphens (or non-ASCII), and a top-level label of two or more
 // characters that is not all digits.
@@ -423,18 +463,23 @@ func validEmail(s string) bool {
 		return false
 	}
 	local, domain := s[:at], s[at+1:]
-	if len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+	if len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' {
 		return false
 	}
 	for i := 0; i < len(local); i++ {
 		c := local[i]
-		if c <= ' ' || c == 0x7f || strings.IndexByte(`()<>[]\,;:"`, c) >= 0 {
+		if c <= ' ' || c == 0x7f || badLocal[c] || (c == '.' && local[i-1] == '.') {
 			return false
 		}
 	}
 	labels := 0
 	last := ""
-	for label := range strings.SplitSeq(domain, ".") {
+	for start := 0; start <= len(domain); {
+		end := start
+		for end < len(domain) && domain[end] != '.' {
+			end++
+		}
+		label := domain[start:end]
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
@@ -447,6 +492,7 @@ func validEmail(s string) bool {
 		}
 		labels++
 		last = label
+		start = end + 1
 	}
 	if labels < 2 || len(last) < 2 {
 		return false
