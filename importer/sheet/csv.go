@@ -124,9 +124,9 @@ type csvReader struct {
 	plan   encPlan
 	comma  rune
 	trim   bool
-	br     *bufio.Reader // what cr reads
+	br     *bufio.Reader // what sc reads
 	text   *csvCRReader  // what br reads
-	cr     *csv.Reader
+	sc     *csvScanner
 
 	warnings  []string
 	slab      []Cell // cells not yet handed out
@@ -165,7 +165,7 @@ func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error)
 	comma, trim := csvDialect(first, opt.Delimiter)
 
 	r := &csvReader{path: path, src: src, reopen: reopen, plan: plan, comma: comma, trim: trim, br: br, text: text, nextLine: 1}
-	r.cr = csvParser(br, comma, trim)
+	r.sc = newCSVScanner(br, comma, trim)
 	text.limit = csvMaxRecord
 	if plan.warning != "" {
 		r.warnings = append(r.warnings, plan.warning)
@@ -194,9 +194,9 @@ func csvParser(r io.Reader, comma rune, trim bool) *csv.Reader {
 // Next implements Reader.
 func (r *csvReader) Next() (Row, error) {
 	for r.err == nil {
-		start := r.cr.InputOffset()
+		start := r.sc.offset
 		r.text.recStart = start
-		rec, err := r.cr.Read()
+		err := r.sc.read()
 		if err == io.EOF {
 			r.err = io.EOF
 			break
@@ -205,12 +205,13 @@ func (r *csvReader) Next() (Row, error) {
 			r.err = r.readError(err)
 			break
 		}
-		r.text.recStart = r.cr.InputOffset() // the read-ahead below belongs to the next record
-		line, _ := r.cr.FieldPos(0)
+		rec := r.sc.fields
+		r.text.recStart = r.sc.offset // the read-ahead below belongs to the next record
+		line := r.sc.firstLine
 		// encoding/csv skips blank lines silently: each one between the end of the last
 		// record and the start of this one is a row of its own.
 		r.number += 1 + line - r.nextLine
-		lastLine, lastColumn := r.cr.FieldPos(len(rec) - 1)
+		lastLine, lastColumn := r.sc.lastLine, r.sc.lastCol
 		r.nextLine = lastLine + strings.Count(rec[len(rec)-1], "\n") + 1
 		// In lazy mode a quoted field ends only at a closing quote or at the end of the
 		// file, so a record that ends before the end of the file is well formed.

@@ -1,0 +1,98 @@
+package sheet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"slices"
+	"testing"
+	"unicode/utf8"
+)
+
+// csvScanCompare reads data with csvScanner and with encoding/csv set up as the reader
+// once used it, and fails at the first record, position, offset or error that differs.
+func csvScanCompare(tb testing.TB, data []byte, comma rune, trim bool, bufSize int) {
+	tb.Helper()
+	want := csv.NewReader(bytes.NewReader(data))
+	want.Comma = comma
+	want.TrimLeadingSpace = trim
+	want.LazyQuotes = true
+	want.FieldsPerRecord = -1
+	want.ReuseRecord = true
+	got := newCSVScanner(bufio.NewReaderSize(bytes.NewReader(data), bufSize), comma, trim)
+	for n := 1; ; n++ {
+		rec, werr := want.Read()
+		gerr := got.read()
+		if werr != gerr {
+			tb.Fatalf("%q (comma %q, trim %v): record %d: error %v, encoding/csv %v", data, comma, trim, n, gerr, werr)
+		}
+		if werr != nil {
+			return
+		}
+		if !slices.Equal(got.fields, rec) {
+			tb.Fatalf("%q (comma %q, trim %v): record %d: %q, encoding/csv %q", data, comma, trim, n, got.fields, rec)
+		}
+		first, _ := want.FieldPos(0)
+		lastLine, lastCol := want.FieldPos(len(rec) - 1)
+		if got.firstLine != first || got.lastLine != lastLine || got.lastCol != lastCol {
+			tb.Fatalf("%q (comma %q, trim %v): record %d: positions %d, %d:%d, encoding/csv %d, %d:%d",
+				data, comma, trim, n, got.firstLine, got.lastLine, got.lastCol, first, lastLine, lastCol)
+		}
+		if got.offset != want.InputOffset() {
+			tb.Fatalf("%q (comma %q, trim %v): record %d: offset %d, encoding/csv %d", data, comma, trim, n, got.offset, want.InputOffset())
+		}
+	}
+}
+
+func TestCSVScannerMatchesEncodingCSV(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  string
+		comma rune
+		trim  bool
+	}{
+		{"plain", "a,b,c\n1,2,3\n", ',', false},
+		{"blank lines", "\n\na,b\n\n\nc\n", ',', false},
+		{"crlf", "a,b\r\nc,d\r\n\r\ne\r", ',', false},
+		{"quoted", "\"a,b\",\"c\"\"d\"\n\"multi\nline\",x\n", ',', false},
+		{"bare quote", "12\" pizza,\"a\"b\",c\n", ',', false},
+		{"unclosed", "a,\"b\nc\n", ',', false},
+		{"trim", "a, b,  \"c\" , d\n ,\n", ',', true},
+		{"trim blank field", "a,   \n", ',', true},
+		{"semicolon", "a;b;\"c;d\"\n", ';', false},
+		{"tab", "a\t\tb\n", '\t', false},
+		{"multibyte comma", "a§b§\"c§\"§d\n", '§', false},
+		{"long line", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n\"cccccccccccccccccccccccccccccccccccccc\nddddddddddddddddddddddd\"\n", ',', false},
+		{"no final newline", "a,b", ',', false},
+		{"empty fields", ",,\n,\n", ',', false},
+		{"quote at end", "a,\"", ',', false},
+		{"quoted on one line", "\"a\",b,\"c,d\",\"\"\n\"x\"\r\n\"\",\n", ',', false},
+		{"quoted then text", "\"a\"b,\"c\"\"d\",\"e\" \n", ',', false},
+		{"quoted unclosed on line", "a,\"b,c\n", ',', false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, size := range []int{16, 4096} {
+				csvScanCompare(t, []byte(tt.data), tt.comma, tt.trim, size)
+			}
+		})
+	}
+}
+
+// FuzzCSVScanner checks csvScanner against encoding/csv on any input.
+func FuzzCSVScanner(f *testing.F) {
+	f.Add([]byte("a,b,c\n1,2,3\n"), byte(','), false)
+	f.Add([]byte("\"a\nb\",\"c\"\"\"\r\n\r\nx, y\r"), byte(','), true)
+	f.Add([]byte("a;\"b;c\";12\" x\n\"open"), byte(';'), false)
+	f.Add([]byte("a\t \tb\n\t\"q\"\t\n"), byte('\t'), true)
+	f.Fuzz(func(t *testing.T, data []byte, delim byte, trim bool) {
+		comma := rune(delim)
+		if comma >= utf8.RuneSelf {
+			comma = '§'
+		}
+		if csvCheckDelim(comma) != nil || comma == '\ufeff' {
+			return
+		}
+		csvScanCompare(t, data, comma, trim, 16)
+	})
+}
