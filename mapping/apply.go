@@ -60,12 +60,15 @@ func (r Result) Value(name string) (string, bool) {
 // Apply maps one row. Cells missing at the end of a short row are empty.
 func (p *Plan) Apply(row sheet.Row) Result {
 	res := Result{Fields: make([]Field, 0, len(p.fields))}
+	// hb collects the encoding HashFields hashes, as fields are added.
+	var hb [512]byte
+	h := hb[:0]
 	fromRow := false
 	for i := range p.fields {
 		f := &p.fields[i]
 		if f.col < 0 {
 			if f.constVal != "" {
-				res.addField(f, f.constVal)
+				h = res.addField(h, f, f.constVal)
 			}
 			continue
 		}
@@ -79,7 +82,7 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		}
 		if cell.Kind != sheet.Date && isBlank(cell.Text) {
 			if f.defVal != "" {
-				res.addField(f, f.defVal)
+				h = res.addField(h, f, f.defVal)
 			}
 			continue
 		}
@@ -98,7 +101,7 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		if f.postal && cell.Kind == sheet.Number {
 			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, cell.Text, true))
 		}
-		res.addField(f, v)
+		h = res.addField(h, f, v)
 		fromRow = true
 	}
 	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
@@ -109,25 +112,30 @@ func (p *Plan) Apply(row sheet.Row) Result {
 	if p.keyCol >= 0 && p.keyCol < len(row.Cells) {
 		res.Identity.Key = strings.TrimSpace(row.Cells[p.keyCol].Text)
 	}
-	res.Hash = HashFields(res.Fields)
+	sum := sha256.Sum256(h)
+	copy(res.Hash[:], sum[:16])
 	return res
 }
 
 // noCell stands in for a cell missing at the end of a short row. Apply never writes it.
 var noCell sheet.Cell
 
-// addField appends a field to send, and notes it in the identity when it names the customer.
-func (r *Result) addField(f *field, v string) {
+// addField appends a field to send, notes it in the identity when it names the customer,
+// and appends it to h, the encoding of HashFields.
+func (r *Result) addField(h []byte, f *field, v string) []byte {
 	r.Fields = append(r.Fields, Field{Name: f.name, Value: v})
+	h = append(h, f.hashName...)
 	switch f.ident {
 	case identCode:
 		r.Identity.Code = v
 	case identCard:
 		r.Identity.CardNumber = v
 	}
+	return appendLenString(h, v)
 }
 
-// HashFields is the fingerprint of a set of fields to send, as in Result.Hash.
+// HashFields is the fingerprint of a set of fields to send, as in Result.Hash. (Apply
+// builds the same encoding as it goes: keep the two alike.)
 func HashFields(fields []Field) [16]byte {
 	// The encoding is hashed from a stack buffer when it fits (it nearly always does).
 	var buf [512]byte
@@ -201,6 +209,7 @@ type field struct {
 	// hideValue: the field's column also feeds a secret field.
 	hideValue bool
 	ident     identKind // the field is part of the row's Identity
+	hashName  string    // the name as HashFields encodes it
 	exact     bool
 	postal    bool
 	trs       []Transform
@@ -259,6 +268,7 @@ func compileField(fm *FieldMapping) field {
 		postal: fm.Name == "postal_code",
 		trs:    fm.Transforms,
 	}
+	f.hashName = string(appendLenString(nil, fm.Name))
 	switch fm.Name {
 	case "code":
 		f.ident = identCode

@@ -46,13 +46,14 @@ func benchRowN(i int) sheet.Row {
 
 func benchRow() sheet.Row { return benchRowN(42) }
 
-// BenchmarkApply maps rows of the importer's 13-column customer list. The baseline is the
+// BenchmarkApply maps rows of the importer's 13-column customer list. It cycles through a
+// few dozen rows, which stay in the CPU's cache as a row just read by an importer does. The baseline is the
 // cheapest thing an importer does with every row anyway: copying its cell texts
 // (Row.Texts). The two are timed in alternating chunks, so that a busy machine slows both
 // alike.
 func BenchmarkApply(b *testing.B) {
 	p := mustBind(b, benchMapping, benchHeader...)
-	rows := make([]sheet.Row, 1024)
+	rows := make([]sheet.Row, 96)
 	for i := range rows {
 		rows[i] = benchRowN(i)
 		if r := p.Apply(rows[i]); !r.Valid() {

@@ -57,6 +57,10 @@ type dateLayout struct {
 	src     string
 	tokens  []token
 	hasTime bool
+	// direct: every number token of varying width is followed by a literal or ends the
+	// layout, so that its width is how many digits s has there (literals hold no digits)
+	// and match needs no backtracking.
+	direct bool
 }
 
 var tokenNames = map[string]tokenKind{
@@ -135,6 +139,12 @@ func compileLayout(layout string) (*dateLayout, error) {
 			}
 		}
 	}
+	l.direct = true
+	for i, t := range l.tokens {
+		if t.kind != tokLiteral && t.minW != t.maxW && i+1 < len(l.tokens) && l.tokens[i+1].kind != tokLiteral {
+			l.direct = false
+		}
+	}
 	return l, nil
 }
 
@@ -182,7 +192,13 @@ func (c civil) time() time.Time {
 func (l *dateLayout) parse(s string) (civil, error) {
 	s = strings.TrimSpace(s)
 	c := civil{mo: -1}
-	if !l.match(s, 0, &c) {
+	ok := false
+	if l.direct {
+		ok = l.matchDirect(s, &c)
+	} else {
+		ok = l.match(s, 0, &c)
+	}
+	if !ok {
 		return civil{}, ErrDateFormat
 	}
 	if !c.valid() {
@@ -238,6 +254,62 @@ func (l *dateLayout) match(s string, i int, c *civil) bool {
 		}
 	}
 	return false
+}
+
+// matchDirect is match for a direct layout: each number takes the digits s has at its
+// place, up to its widest.
+func (l *dateLayout) matchDirect(s string, c *civil) bool {
+	for i := range l.tokens {
+		t := &l.tokens[i]
+		if t.kind == tokLiteral {
+			if len(t.lit) == 1 {
+				// The usual separator: one byte, compared as one.
+				if s == "" || s[0] != t.lit[0] {
+					return false
+				}
+			} else if !strings.HasPrefix(s, t.lit) {
+				return false
+			}
+			s = s[len(t.lit):]
+			continue
+		}
+		w, n := 0, 0
+		for w < t.maxW && w < len(s) && '0' <= s[w] && s[w] <= '9' {
+			n = n*10 + int(s[w]-'0')
+			w++
+		}
+		if w < t.minW {
+			return false
+		}
+		s = s[w:]
+		c.set(t.kind, n)
+	}
+	return s == ""
+}
+
+// set stores a number token's value.
+func (c *civil) set(k tokenKind, n int) {
+	switch k {
+	case tokYYYY:
+		c.y = n
+	case tokYY:
+		// Excel's rule: 00-29 is 2000-2029, 30-99 is 1930-1999.
+		if n < 30 {
+			c.y = 2000 + n
+		} else {
+			c.y = 1900 + n
+		}
+	case tokMM, tokM:
+		c.mo = n
+	case tokDD, tokD:
+		c.d = n
+	case tokHH:
+		c.h = n
+	case tokmm:
+		c.mi = n
+	case tokss:
+		c.s = n
+	}
 }
 
 func atoiDigits(s string) (int, bool) {

@@ -157,137 +157,89 @@ func titleCase(s string) string {
 }
 
 // titleASCII is titleCase for ASCII text, byte by byte; ok is false when s is not ASCII.
+// ASCII case mapping keeps every byte in its place, so the result is built in a buffer of
+// s's length.
 func titleASCII(s string) (string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
+	var stack [64]byte
+	var out []byte
+	if len(s) <= len(stack) {
+		out = stack[:len(s)]
+	} else {
+		out = make([]byte, len(s))
+	}
+	changed := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
 			return "", false
 		}
-	}
-	var stack [128]byte
-	var b []byte // the result, once it differs from s
-	i := 0
-	for i < len(s) {
-		if !isWordByte(s[i]) {
-			if b != nil {
-				b = append(b, s[i])
-			}
+		if !isWordByte(c) {
+			out[i] = c
 			i++
 			continue
 		}
+		// A word: find its end, and whether it is in mixed case after its first letter.
 		j := i + 1
-		for j < len(s) && isWordByte(s[j]) {
-			j++
+		hasUpper, hasLower := false, false
+		for ; j < len(s); j++ {
+			c := s[j]
+			if c >= utf8.RuneSelf {
+				return "", false
+			}
+			if 'A' <= c && c <= 'Z' {
+				hasUpper = true
+			} else if 'a' <= c && c <= 'z' {
+				hasLower = true
+			} else if !(('0' <= c && c <= '9') || c == '\'') {
+				break
+			}
 		}
-		if b == nil && !titledASCII(s[i:j]) {
-			b = append(stack[:0], s[:i]...)
+		if hasUpper && hasLower {
+			copy(out[i:j], s[i:j])
+			if 'a' <= c && c <= 'z' {
+				out[i] = c - 'a' + 'A'
+				changed = true
+			}
+			i = j
+			continue
 		}
-		if b != nil {
-			b = appendTitleASCII(b, s[i:j])
+		start := true // the next letter starts a word
+		letters := 0  // letters since the word started
+		for ; i < j; i++ {
+			c := s[i]
+			o := c
+			switch {
+			case c == '\'':
+				start = letters == 1
+				letters = 0
+			case '0' <= c && c <= '9':
+				start = false
+			case start:
+				if 'a' <= c {
+					o = c - 'a' + 'A'
+				}
+				start = false
+				letters++
+			default:
+				if c <= 'Z' {
+					o = c - 'A' + 'a'
+				}
+				letters++
+			}
+			out[i] = o
+			if o != c {
+				changed = true
+			}
 		}
-		i = j
 	}
-	if b == nil {
+	if !changed {
 		return s, true
 	}
-	return string(b), true
+	return string(out), true
 }
 
 func isWordByte(c byte) bool {
 	return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '\''
-}
-
-func isUpperASCII(c byte) bool { return 'A' <= c && c <= 'Z' }
-func isLowerASCII(c byte) bool { return 'a' <= c && c <= 'z' }
-
-// titledASCII reports whether appendTitleASCII leaves the ASCII word w as it is.
-func titledASCII(w string) bool {
-	hasUpper, hasLower := mixedCaseASCII(w)
-	if hasUpper && hasLower {
-		return !isLowerASCII(w[0])
-	}
-	start := true
-	letters := 0
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		switch {
-		case c == '\'':
-			start = letters == 1
-			letters = 0
-			continue
-		case start && (isUpperASCII(c) || isLowerASCII(c)):
-			if isLowerASCII(c) {
-				return false
-			}
-			start = false
-		case '0' <= c && c <= '9':
-			start = false
-		default:
-			if isUpperASCII(c) {
-				return false
-			}
-		}
-		if isUpperASCII(c) || isLowerASCII(c) {
-			letters++
-		}
-	}
-	return true
-}
-
-// mixedCaseASCII reports whether the ASCII word w has upper and lower case letters after its
-// first byte.
-func mixedCaseASCII(w string) (hasUpper, hasLower bool) {
-	for i := 1; i < len(w); i++ {
-		if isUpperASCII(w[i]) {
-			hasUpper = true
-		} else if isLowerASCII(w[i]) {
-			hasLower = true
-		}
-	}
-	return hasUpper, hasLower
-}
-
-// appendTitleASCII is appendTitleWord for an ASCII word.
-func appendTitleASCII(b []byte, w string) []byte {
-	hasUpper, hasLower := mixedCaseASCII(w)
-	if hasUpper && hasLower {
-		if isLowerASCII(w[0]) {
-			b = append(b, w[0]-'a'+'A')
-			return append(b, w[1:]...)
-		}
-		return append(b, w...)
-	}
-	start := true
-	letters := 0
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c == '\'' {
-			b = append(b, c)
-			start = letters == 1
-			letters = 0
-			continue
-		}
-		letter := isUpperASCII(c) || isLowerASCII(c)
-		switch {
-		case start && letter:
-			if isLowerASCII(c) {
-				c = c - 'a' + 'A'
-			}
-			b = append(b, c)
-			start = false
-		case '0' <= c && c <= '9':
-			b = append(b, c)
-			start = false
-		default:
-			if isUpperASCII(c) {
-				c = c - 'A' + 'a'
-			}
-			b = append(b, c)
-		}
-		if letter {
-			letters++
-		}
-	}
-	return b
 }
 
 func isWordRune(r rune) bool {
