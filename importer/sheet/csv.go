@@ -205,14 +205,15 @@ func (r *csvReader) Next() (Row, error) {
 			r.err = r.readError(err)
 			break
 		}
-		rec := r.sc.fields
-		r.text.recStart = r.sc.offset // the read-ahead below belongs to the next record
-		line := r.sc.firstLine
-		// encoding/csv skips blank lines silently: each one between the end of the last
-		// record and the start of this one is a row of its own.
+		sc := r.sc
+		n := sc.count()
+		r.text.recStart = sc.offset // the read-ahead below belongs to the next record
+		line := sc.firstLine
+		// Blank lines are skipped silently: each one between the end of the last record
+		// and the start of this one is a row of its own.
 		r.number += 1 + line - r.nextLine
-		lastLine, lastColumn := r.sc.lastLine, r.sc.lastCol
-		r.nextLine = lastLine + strings.Count(rec[len(rec)-1], "\n") + 1
+		lastLine, lastColumn := sc.lastLine, sc.lastCol
+		r.nextLine = lastLine + strings.Count(sc.field(n-1), "\n") + 1
 		// In lazy mode a quoted field ends only at a closing quote or at the end of the
 		// file, so a record that ends before the end of the file is well formed.
 		if _, err := r.br.Peek(1); err == io.EOF {
@@ -223,31 +224,38 @@ func (r *csvReader) Next() (Row, error) {
 		}
 
 		empty := true
-		for _, s := range rec {
-			if s != "" {
+		for i := 0; i < len(sc.spans); i += 2 {
+			if sc.spans[i] != sc.spans[i+1] {
 				empty = false
 				break
-			}
-		}
-		if r.text.bad {
-			for i, s := range rec {
-				if !utf8.ValidString(s) {
-					rec[i] = encFixCell(s, r.plan.strict)
-					r.warnBadBytes()
-				}
 			}
 		}
 		if empty {
 			continue
 		}
-		cells := r.cells(len(rec))
-		for i, s := range rec {
-			// The strings of rec are fresh for every record (only the slice is reused),
-			// so the cells may hold them. Setting the two fields, not the whole Cell,
-			// spares the write barriers of the others.
-			if s != "" {
+		cells := r.cells(n)
+		if r.text.bad {
+			for i := range cells {
+				s := sc.field(i)
+				if !utf8.ValidString(s) {
+					s = encFixCell(s, r.plan.strict)
+					r.warnBadBytes()
+				}
+				if s != "" {
+					cells[i].Kind = String
+					cells[i].Text = s
+				}
+			}
+			return Row{Number: r.number, Cells: cells}, nil
+		}
+		rec, spans := sc.rec, sc.spans[:2*n]
+		for i := range cells {
+			// The record's string is fresh for every record, so the cells may hold
+			// pieces of it. Setting the two fields, not the whole Cell, spares the
+			// write barriers of the others.
+			if lo, hi := spans[2*i], spans[2*i+1]; lo != hi {
 				cells[i].Kind = String
-				cells[i].Text = s
+				cells[i].Text = rec[lo:hi]
 			}
 		}
 		return Row{Number: r.number, Cells: cells}, nil
@@ -256,7 +264,7 @@ func (r *csvReader) Next() (Row, error) {
 }
 
 // csvSlabSize is how many cells are allocated at once for the rows to come.
-const csvSlabSize = 1024
+const csvSlabSize = 512
 
 // cells returns n zero cells of their own (their capacity is n: appending to a row's
 // cells does not reach into the next row's).

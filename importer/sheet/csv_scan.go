@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -24,10 +23,11 @@ type csvScanner struct {
 	numLine int   // lines read so far
 	offset  int64 // bytes read so far (InputOffset)
 
-	raw    []byte   // a line longer than r's buffer
-	buf    []byte   // the fields of a record with quotes, end to end
-	ends   []int    // where each field of buf ends (split: the start and end of each in the line)
-	fields []string // the last record's fields; the slice is reused, the strings are not
+	raw   []byte // a line longer than r's buffer
+	buf   []byte // the fields of a record with quotes, end to end
+	ends  []int  // where each field of buf ends
+	rec   string // the last record's fields, or its line
+	spans []int  // the start and end of each field of the last record in rec
 
 	// Where the last record's first field starts (its line) and its last field starts,
 	// as encoding/csv's FieldPos gives them.
@@ -78,8 +78,9 @@ func csvNextRune(b []byte) rune {
 	return r
 }
 
-// read reads the next record into s.fields, skipping blank lines; io.EOF at the end of the
-// input. On another error the fields read so far are in s.fields too.
+// read reads the next record, skipping blank lines: its fields are then field(0) to
+// field(count()-1). It returns io.EOF at the end of the input; on another error the fields
+// read so far are there too.
 func (s *csvScanner) read() error {
 	var line []byte
 	var errRead error
@@ -94,64 +95,69 @@ func (s *csvScanner) read() error {
 		return errRead
 	}
 	recLine := s.numLine
-	s.firstLine = recLine
-	if !s.trim && s.comma < utf8.RuneSelf && bytes.IndexByte(line, '"') < 0 {
-		// No quotes: the fields are the line cut at each delimiter.
-		str := string(line[:len(line)-csvLengthNL(line)])
-		c := byte(s.comma)
-		s.fields = s.fields[:0]
-		start := 0
-		for {
-			i := strings.IndexByte(str[start:], c)
-			if i < 0 {
-				break
+	s.firstLine, s.lastLine = recLine, recLine
+	if !s.trim && s.comma < utf8.RuneSelf {
+		text := line[:len(line)-csvLengthNL(line)]
+		if bytes.IndexByte(text, '"') < 0 {
+			// No quotes: the fields are the line cut at each delimiter.
+			c := byte(s.comma)
+			s.spans = s.spans[:0]
+			start := 0
+			for {
+				i := bytes.IndexByte(text[start:], c)
+				if i < 0 {
+					break
+				}
+				s.spans = append(s.spans, start, start+i)
+				start += i + 1
 			}
-			s.fields = append(s.fields, str[start:start+i])
-			start += i + 1
+			s.spans = append(s.spans, start, len(text))
+			s.lastCol = start + 1
+			s.rec = string(text)
+			return errRead
 		}
-		s.fields = append(s.fields, str[start:])
-		s.lastLine, s.lastCol = recLine, start+1
-		return errRead
-	}
-	if !s.trim && s.comma < utf8.RuneSelf && s.split(line) {
-		// Quotes that only enclose fields of this line: still one string for the line.
-		str := string(line[:len(line)-csvLengthNL(line)])
-		s.fields = s.fields[:0]
-		for i := 0; i < len(s.ends); i += 2 {
-			s.fields = append(s.fields, str[s.ends[i]:s.ends[i+1]])
+		if s.split(text) {
+			// Quotes that only enclose fields of this line: still one string for the line.
+			s.rec = string(text)
+			return errRead
 		}
-		s.lastLine = recLine
-		return errRead
 	}
 	err := s.parse(line, errRead)
-	str := string(s.buf)
-	s.fields = s.fields[:0]
+	s.rec = string(s.buf)
+	s.spans = s.spans[:0]
 	prev := 0
 	for _, end := range s.ends {
-		s.fields = append(s.fields, str[prev:end])
+		s.spans = append(s.spans, prev, end)
 		prev = end
 	}
 	return err
 }
 
-// split cuts a line whose quoted fields all end on it, and hold no quotes themselves,
-// into fields: s.ends gets the start and end of each in line, s.lastCol the column of the
-// last. It reports false, having done nothing else, for any other line.
-func (s *csvScanner) split(line []byte) bool {
+// count returns how many fields the last record has.
+func (s *csvScanner) count() int { return len(s.spans) / 2 }
+
+// field returns field i of the last record. Its string is the record's own: reading the
+// next record does not change it.
+func (s *csvScanner) field(i int) string { return s.rec[s.spans[2*i]:s.spans[2*i+1]] }
+
+// split cuts text, a line without its line end, whose quoted fields all end on it and
+// hold no quotes themselves, into fields: s.spans gets the start and end of each in text,
+// s.lastCol the column of the last. It reports false for any other line.
+func (s *csvScanner) split(text []byte) bool {
 	c := byte(s.comma)
-	n := len(line) - csvLengthNL(line)
-	s.ends = s.ends[:0]
+	n := len(text)
+	s.spans = s.spans[:0]
 	for i := 0; ; {
-		if i < n && line[i] == '"' {
-			j := bytes.IndexByte(line[i+1:n], '"')
+		if i < n && text[i] == '"' {
+			j := bytes.IndexByte(text[i+1:], '"')
 			if j < 0 {
 				return false // a field over more than one line, or never closed
 			}
 			end := i + 1 + j
-			if end+1 < n && line[end+1] != c {
+			if end+1 < n && text[end+1] != c {
 				return false // "" or a bare quote inside the field
 			}
-			s.ends = append(s.ends, i+1, end)
+			s.spans = append(s.spans, i+1, end)
 			if end+1 == n {
 				s.lastCol = i + 1
 				return true
@@ -159,13 +165,13 @@ func (s *csvScanner) split(line []byte) bool {
 			i = end + 2
 			continue
 		}
-		j := bytes.IndexByte(line[i:n], c)
+		j := bytes.IndexByte(text[i:], c)
 		if j < 0 {
-			s.ends = append(s.ends, i, n)
+			s.spans = append(s.spans, i, n)
 			s.lastCol = i + 1
 			return true
 		}
-		s.ends = append(s.ends, i, i+j)
+		s.spans = append(s.spans, i, i+j)
 		i += j + 1
 	}
 }
