@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ErrUnclosedQuote is wrapped by the CSVError for a quoted field that is still open at the
@@ -263,8 +264,10 @@ func (r *csvReader) Next() (Row, error) {
 	return Row{}, r.err
 }
 
-// csvSlabSize is how many cells are allocated at once for the rows to come.
-const csvSlabSize = 512
+// csvSlabSize is how many cells are allocated at once for the rows to come: as many as
+// fit in the largest small allocation (32 KiB less the 8-byte header of an object with
+// pointers), which is far cheaper to allocate than a large one.
+const csvSlabSize = (32<<10 - 8) / int(unsafe.Sizeof(Cell{}))
 
 // cells returns n zero cells of their own (their capacity is n: appending to a row's
 // cells does not reach into the next row's).
