@@ -59,16 +59,18 @@ func (r Result) Value(name string) (string, bool) {
 
 // Apply maps one row. Cells missing at the end of a short row are empty.
 func (p *Plan) Apply(row sheet.Row) Result {
-	res := Result{Fields: make([]Field, 0, len(p.fields))}
-	// hb collects the encoding HashFields hashes, as fields are added.
+	var res Result
+	// The fields are collected on the stack and copied to the heap once, at their final
+	// size; hb collects the encoding HashFields hashes, as they are added.
+	var fb [16]Field
 	var hb [512]byte
-	h := hb[:0]
+	fs, h := fb[:0], hb[:0]
 	fromRow := false
 	for i := range p.fields {
 		f := &p.fields[i]
 		if f.col < 0 {
 			if f.constVal != "" {
-				h = res.addField(h, f, f.constVal)
+				fs, h = addField(fs, h, &res.Identity, f, f.constVal)
 			}
 			continue
 		}
@@ -82,7 +84,7 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		}
 		if cell.Kind != sheet.Date && isBlank(cell.Text) {
 			if f.defVal != "" {
-				h = res.addField(h, f, f.defVal)
+				fs, h = addField(fs, h, &res.Identity, f, f.defVal)
 			}
 			continue
 		}
@@ -90,10 +92,14 @@ func (p *Plan) Apply(row sheet.Row) Result {
 			res.Problems = append(res.Problems, f.problem(ReasonInexact, cell.Text, false))
 			continue
 		}
-		v, reason := f.convert(cell.Text, cell)
-		if reason != "" {
-			res.Problems = append(res.Problems, f.problem(reason, cell.Text, false))
-			continue
+		v := cell.Text
+		if !f.plain {
+			var reason string
+			v, reason = f.convert(cell.Text, cell)
+			if reason != "" {
+				res.Problems = append(res.Problems, f.problem(reason, cell.Text, false))
+				continue
+			}
 		}
 		if v == "" {
 			continue
@@ -101,9 +107,17 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		if f.postal && cell.Kind == sheet.Number {
 			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, cell.Text, true))
 		}
-		h = res.addField(h, f, v)
+		// addField, by hand: this is the path of nearly every field.
+		fs = append(fs, Field{Name: f.name, Value: v})
+		if f.ident != identNone {
+			f.noteIdentity(&res.Identity, v)
+		}
+		h = append(h, f.hashName...)
+		h = appendLenString(h, v)
 		fromRow = true
 	}
+	res.Fields = make([]Field, len(fs))
+	copy(res.Fields, fs)
 	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
 	// problem says enough.
 	if !fromRow && res.Valid() {
@@ -120,18 +134,23 @@ func (p *Plan) Apply(row sheet.Row) Result {
 // noCell stands in for a cell missing at the end of a short row. Apply never writes it.
 var noCell sheet.Cell
 
-// addField appends a field to send, notes it in the identity when it names the customer,
-// and appends it to h, the encoding of HashFields.
-func (r *Result) addField(h []byte, f *field, v string) []byte {
-	r.Fields = append(r.Fields, Field{Name: f.name, Value: v})
+// addField appends a field to send to fs and its encoding (as HashFields encodes it) to h,
+// and notes it in id when it names the customer.
+func addField(fs []Field, h []byte, id *Identity, f *field, v string) ([]Field, []byte) {
+	fs = append(fs, Field{Name: f.name, Value: v})
+	f.noteIdentity(id, v)
 	h = append(h, f.hashName...)
+	return fs, appendLenString(h, v)
+}
+
+// noteIdentity notes v in id when the field names the customer.
+func (f *field) noteIdentity(id *Identity, v string) {
 	switch f.ident {
 	case identCode:
-		r.Identity.Code = v
+		id.Code = v
 	case identCard:
-		r.Identity.CardNumber = v
+		id.CardNumber = v
 	}
-	return appendLenString(h, v)
 }
 
 // HashFields is the fingerprint of a set of fields to send, as in Result.Hash. (Apply
@@ -210,6 +229,7 @@ type field struct {
 	hideValue bool
 	ident     identKind // the field is part of the row's Identity
 	hashName  string    // the name as HashFields encodes it
+	plain     bool      // convert gives a non-blank text as it is: no transform, no rule
 	exact     bool
 	postal    bool
 	trs       []Transform
@@ -301,6 +321,7 @@ func compileField(fm *FieldMapping) field {
 		}
 		f.dateReason = "not a date in " + f.layouts[0].src
 	}
+	f.plain = len(f.trs) == 0 && f.rule == RuleText && len(f.layouts) == 0
 	if len(fm.Choices) > 0 {
 		f.choices = fm.Choices
 		f.choiceReason = "not one of the choices (" + strings.Join(fm.Choices, ", ") + ")"
