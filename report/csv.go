@@ -168,13 +168,15 @@ func hasSpecial(s string) bool {
 		}
 	}
 	for ; i < len(s); i++ {
-		switch s[i] {
-		case ',', '"', '\r', '\n':
+		if csvSpecial[s[i]] {
 			return true
 		}
 	}
 	return false
 }
+
+// csvSpecial marks the bytes hasSpecial looks for.
+var csvSpecial = [256]bool{',': true, '"': true, '\r': true, '\n': true}
 
 // appendField appends one field of a record as appendRecord writes it.
 func appendField(b []byte, field string) []byte {

@@ -65,10 +65,10 @@ type Writer struct {
 	path    string
 	tmp     string
 	enc     encoder
-	next    int         // the Seq of the next row to write
-	pending map[int]Row // rows that finished before the row ahead of them
-	rec     []string    // reused record buffer
-	last    int         // Number of the last row written
+	next    int      // the Seq of the next row to write
+	pending heldRows // rows that finished before the row ahead of them
+	rec     []string // reused record buffer
+	last    int      // Number of the last row written
 	written int
 	err     error // sticky: the first write error
 	done    bool
@@ -120,11 +120,10 @@ func Create(path string, inputHeader []string) (*Writer, error) {
 		return nil, fmt.Errorf("results %q: %w", path, err)
 	}
 	w := &Writer{
-		path:    path,
-		tmp:     tmp,
-		enc:     enc,
-		pending: make(map[int]Row),
-		now:     time.Now,
+		path: path,
+		tmp:  tmp,
+		enc:  enc,
+		now:  time.Now,
 	}
 	w.lastFlush = w.now()
 	return w, nil
@@ -152,22 +151,21 @@ func (w *Writer) Add(r Row) error {
 	if r.Seq < 0 {
 		return fmt.Errorf("results %q: row %d: negative seq %d", w.path, r.Number, r.Seq)
 	}
-	if _, dup := w.pending[r.Seq]; dup || r.Seq < w.next {
+	if r.Seq < w.next || w.pending.has(r.Seq) {
 		return fmt.Errorf("results %q: row %d (seq %d): %w", w.path, r.Number, r.Seq, ErrDuplicateRow)
 	}
 	if r.Seq != w.next {
-		w.pending[r.Seq] = r
+		w.pending.put(r, w.next)
 		return nil
 	}
 	if err := w.writeRow(r); err != nil {
 		return err
 	}
 	for {
-		p, ok := w.pending[w.next]
+		p, ok := w.pending.take(w.next)
 		if !ok {
 			break
 		}
-		delete(w.pending, w.next)
 		if err := w.writeRow(p); err != nil {
 			return err
 		}
@@ -201,7 +199,7 @@ func (w *Writer) Written() int {
 func (w *Writer) Pending() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.pending)
+	return w.pending.len()
 }
 
 // Close writes the rest, syncs the file to disk and renames it into place. When a row is
@@ -219,8 +217,8 @@ func (w *Writer) Close() error {
 		_ = w.enc.finish()
 		return fmt.Errorf("%w (partial results left in %q)", w.err, w.tmp)
 	}
-	if len(w.pending) > 0 {
-		missing, held := w.next, len(w.pending)
+	if w.pending.len() > 0 {
+		missing, held := w.next, w.pending.len()
 		after := w.last
 		w.drain()
 		if err := w.enc.finish(); err != nil && w.err == nil {
@@ -274,15 +272,17 @@ func (w *Writer) Abort() error {
 
 // drain writes the held-back rows in Seq order, after a gap.
 func (w *Writer) drain() {
-	for len(w.pending) > 0 && w.err == nil {
+	w.pending.spill()
+	far := w.pending.far
+	for len(far) > 0 && w.err == nil {
 		lo := -1
-		for s := range w.pending {
+		for s := range far {
 			if lo < 0 || s < lo {
 				lo = s
 			}
 		}
-		r := w.pending[lo]
-		delete(w.pending, lo)
+		r := far[lo]
+		delete(far, lo)
 		_ = w.writeRow(r)
 	}
 }
@@ -343,4 +343,88 @@ func syncDir(dir string) {
 	}
 	_ = d.Sync()
 	_ = d.Close()
+}
+
+// heldRingSize is how far ahead of the next row to write (in Seq) a row may come and still
+// be held in the ring of heldRows rather than its map. A power of two.
+const heldRingSize = 256
+
+// heldRows holds the rows that came before their turn, by Seq: those less than
+// heldRingSize ahead of the next row to write when they came in a ring (slot Seq modulo
+// its size), which costs far less than a map; any further ahead in a map.
+//
+// A row in the ring has a Seq in [next, next+heldRingSize), where next is the Seq of the
+// next row to write: it was in that range when it came, next only grows, and never past a
+// row that is held. So two rows held in the ring never share a slot.
+type heldRows struct {
+	ring []Row
+	used []bool
+	n    int // rows in the ring
+	far  map[int]Row
+}
+
+func (h *heldRows) len() int { return h.n + len(h.far) }
+
+// has reports whether the row seq is held.
+func (h *heldRows) has(seq int) bool {
+	if h.n > 0 {
+		if i := seq & (heldRingSize - 1); h.used[i] && h.ring[i].Seq == seq {
+			return true
+		}
+	}
+	_, ok := h.far[seq]
+	return ok
+}
+
+// put holds r, which is not held yet; next is the Seq of the next row to write.
+func (h *heldRows) put(r Row, next int) {
+	if r.Seq-next >= heldRingSize {
+		if h.far == nil {
+			h.far = make(map[int]Row)
+		}
+		h.far[r.Seq] = r
+		return
+	}
+	if h.ring == nil {
+		h.ring = make([]Row, heldRingSize)
+		h.used = make([]bool, heldRingSize)
+	}
+	i := r.Seq & (heldRingSize - 1)
+	h.ring[i], h.used[i] = r, true
+	h.n++
+}
+
+// take removes the row seq and returns it, when it is held.
+func (h *heldRows) take(seq int) (Row, bool) {
+	if h.n > 0 {
+		if i := seq & (heldRingSize - 1); h.used[i] && h.ring[i].Seq == seq {
+			r := h.ring[i]
+			h.ring[i], h.used[i] = Row{}, false // the row's strings are not kept alive
+			h.n--
+			return r, true
+		}
+	}
+	if len(h.far) == 0 {
+		return Row{}, false
+	}
+	r, ok := h.far[seq]
+	if ok {
+		delete(h.far, seq)
+	}
+	return r, ok
+}
+
+// spill moves every row of the ring into the map.
+func (h *heldRows) spill() {
+	for i := range h.ring {
+		if !h.used[i] {
+			continue
+		}
+		if h.far == nil {
+			h.far = make(map[int]Row)
+		}
+		h.far[h.ring[i].Seq] = h.ring[i]
+		h.ring[i], h.used[i] = Row{}, false
+	}
+	h.n = 0
 }
