@@ -82,7 +82,8 @@ func (p *Plan) Apply(row sheet.Row) Result {
 			res.Problems = append(res.Problems, f.problem(ReasonCellError, cell.Text, true))
 			cell = &noCell
 		}
-		if cell.Kind != sheet.Date && isBlank(cell.Text) {
+		// A text starting with a printable ASCII byte is not blank: the usual case, tested inline.
+		if t := cell.Text; cell.Kind != sheet.Date && (t == "" || t[0] <= ' ' || t[0] >= 0x7f) && isBlank(t) {
 			if f.defVal != "" {
 				fs, h = addField(fs, h, &res.Identity, f, f.defVal)
 			}
@@ -427,11 +428,15 @@ func (f *field) date(s string) (string, string) {
 }
 
 func (f *field) formatDate(c civil) string {
-	var buf [19]byte
 	if f.rule == RuleCustomField && f.ctype == TypeDateTime {
+		var buf [19]byte
 		return string(c.appendDateTime(buf[:0]))
 	}
-	return string(c.appendDate(buf[:0], '-'))
+	b := [10]byte{
+		byte('0' + c.y/1000%10), byte('0' + c.y/100%10), byte('0' + c.y/10%10), byte('0' + c.y%10), '-',
+		byte('0' + c.mo/10%10), byte('0' + c.mo%10), '-', byte('0' + c.d/10%10), byte('0' + c.d%10),
+	}
+	return string(b[:])
 }
 
 func (f *field) choice(s string) (string, bool) {
