@@ -123,6 +123,11 @@ func titleCase(s string) string {
 	if t, ok := titleASCII(s); ok {
 		return t
 	}
+	return titleWords(s)
+}
+
+// titleWords is titleCase for any text, rune by rune.
+func titleWords(s string) string {
 	var stack [128]byte
 	b := stack[:0]
 	changed := false
