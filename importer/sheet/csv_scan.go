@@ -98,26 +98,9 @@ func (s *csvScanner) read() error {
 	s.firstLine, s.lastLine = recLine, recLine
 	if !s.trim && s.comma < utf8.RuneSelf {
 		text := line[:len(line)-csvLengthNL(line)]
-		if bytes.IndexByte(text, '"') < 0 {
-			// No quotes: the fields are the line cut at each delimiter.
-			c := byte(s.comma)
-			s.spans = s.spans[:0]
-			start := 0
-			for {
-				i := bytes.IndexByte(text[start:], c)
-				if i < 0 {
-					break
-				}
-				s.spans = append(s.spans, start, start+i)
-				start += i + 1
-			}
-			s.spans = append(s.spans, start, len(text))
-			s.lastCol = start + 1
-			s.rec = string(text)
-			return errRead
-		}
 		if s.split(text) {
-			// Quotes that only enclose fields of this line: still one string for the line.
+			// The whole record is on this line and no field needs unquoting: the
+			// fields are pieces of one string of the line.
 			s.rec = string(text)
 			return errRead
 		}
