@@ -62,7 +62,7 @@ func (p *Plan) Apply(row sheet.Row) Result {
 	var res Result
 	// hb collects the encoding HashFields hashes, as fields are added. (Collecting the
 	// fields on the stack and copying them out at their final size measured slower.)
-	var hb [512]byte
+	var hb [1024]byte
 	fs, h := make([]Field, 0, len(p.fields)), hb[:0]
 	fromRow := false
 	for i := range p.fields {
@@ -156,7 +156,7 @@ func (f *field) noteIdentity(id *Identity, v string) {
 // builds the same encoding as it goes: keep the two alike.)
 func HashFields(fields []Field) [16]byte {
 	// The encoding is hashed from a stack buffer when it fits (it nearly always does).
-	var buf [512]byte
+	var buf [1024]byte
 	b := buf[:0]
 	for _, f := range fields {
 		b = appendLenString(b, f.Name)
