@@ -214,7 +214,10 @@ func (r *csvReader) Next() (Row, error) {
 		// and the start of this one is a row of its own.
 		r.number += 1 + line - r.nextLine
 		lastLine, lastColumn := sc.lastLine, sc.lastCol
-		r.nextLine = lastLine + strings.Count(sc.field(n-1), "\n") + 1
+		r.nextLine = lastLine + 1
+		if !sc.oneLine {
+			r.nextLine += strings.Count(sc.field(n-1), "\n")
+		}
 		// In lazy mode a quoted field ends only at a closing quote or at the end of the
 		// file, so a record that ends before the end of the file is well formed.
 		if _, err := r.br.Peek(1); err == io.EOF {

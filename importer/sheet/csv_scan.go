@@ -32,6 +32,8 @@ type csvScanner struct {
 	// Where the last record's first field starts (its line) and its last field starts,
 	// as encoding/csv's FieldPos gives them.
 	firstLine, lastLine, lastCol int
+	// oneLine: the last record was on one line, so its fields hold no line break.
+	oneLine bool
 }
 
 func newCSVScanner(r *bufio.Reader, comma rune, trim bool) *csvScanner {
@@ -102,9 +104,11 @@ func (s *csvScanner) read() error {
 			// The whole record is on this line and no field needs unquoting: the
 			// fields are pieces of one string of the line.
 			s.rec = string(text)
+			s.oneLine = true
 			return errRead
 		}
 	}
+	s.oneLine = false
 	err := s.parse(line, errRead)
 	s.rec = string(s.buf)
 	s.spans = s.spans[:0]

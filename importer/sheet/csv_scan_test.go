@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"io"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -98,5 +100,73 @@ func FuzzCSVScanner(f *testing.F) {
 			return
 		}
 		csvScanCompare(t, data, comma, trim, 16)
+	})
+}
+
+// csvOracleRows numbers and reads the rows of UTF-8 text without CRs as the CSV reader
+// did when it read records with encoding/csv.
+func csvOracleRows(data []byte, comma rune, trim bool) (numbers []int, rows [][]string, err error) {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = comma
+	cr.TrimLeadingSpace = trim
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	number, nextLine := 0, 1
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return numbers, rows, nil
+		}
+		if err != nil {
+			return numbers, rows, err
+		}
+		line, _ := cr.FieldPos(0)
+		number += 1 + line - nextLine
+		lastLine, _ := cr.FieldPos(len(rec) - 1)
+		nextLine = lastLine + strings.Count(rec[len(rec)-1], "\n") + 1
+		if strings.Join(rec, "") == "" {
+			continue
+		}
+		numbers = append(numbers, number)
+		rows = append(rows, rec)
+	}
+}
+
+// FuzzCSVRows checks the rows OpenCSV's reader returns, their numbers and cells, against
+// encoding/csv on UTF-8 text without CRs, NULs or a BOM.
+func FuzzCSVRows(f *testing.F) {
+	f.Add([]byte("a,b\n\n\"x\ny\",z\n\n,\n\"q\"\"\",r\nlast"), byte(0))
+	f.Add([]byte("a; b; c\n\n1; \"2\n\n3\"; 4\n\"open\n\nx"), byte(0))
+	f.Add([]byte("a|b\n\"1\"x|2\n12\" pizza|\"\"\n"), byte('|'))
+	f.Add([]byte("a,b\n1,\"x\n\ny\"\n\n2,3\n\"\n\"\n4,5"), byte(0))
+	f.Fuzz(func(t *testing.T, data []byte, delim byte) {
+		if !utf8.Valid(data) || bytes.ContainsAny(data, "\r\x00\ufeff") {
+			return
+		}
+		opt := Options{Delimiter: rune(delim)}
+		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		src, _ := open()
+		r, err := csvNew("fuzz.csv", src, open, opt)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		comma, trim := csvDialect(data, opt.Delimiter)
+		numbers, rows, werr := csvOracleRows(data, comma, trim)
+		for i := 0; ; i++ {
+			row, err := r.Next()
+			if err != nil {
+				if err == io.EOF && (werr != nil || i != len(rows)) {
+					t.Fatalf("%q: EOF after %d rows, encoding/csv %d rows (error %v)", data, i, len(rows), werr)
+				}
+				return // an unclosed quote at the end is an error encoding/csv does not see
+			}
+			if i >= len(rows) {
+				t.Fatalf("%q: row %d %q beyond encoding/csv's %d rows", data, row.Number, row.Texts(), len(rows))
+			}
+			if row.Number != numbers[i] || !slices.Equal(row.Texts(), rows[i]) {
+				t.Fatalf("%q: row %d %q, encoding/csv row %d %q", data, row.Number, row.Texts(), numbers[i], rows[i])
+			}
+		}
 	})
 }
