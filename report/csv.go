@@ -153,30 +153,47 @@ func appendCell(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// hasSpecial reports whether s holds a comma, a quote, a CR or an LF, eight bytes at a
-// time.
+// hasSpecial reports whether s holds a comma, a quote, a CR or an LF. It looks at eight
+// bytes at a time; the bytes of a shorter rest are gathered into eight, some of them
+// twice, which does not change the answer.
 func hasSpecial(s string) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		// (y-lo) &^ y & hi is non-zero exactly when some byte of y is zero.
-		a, q, cr, lf := x^(lo*','), x^(lo*'"'), x^(lo*'\r'), x^(lo*'\n')
-		if ((a-lo)&^a|(q-lo)&^q|(cr-lo)&^cr|(lf-lo)&^lf)&hi != 0 {
-			return true
+	n := len(s)
+	switch {
+	case n >= 8:
+		for i := 0; i+8 <= n; i += 8 {
+			if hasSpecial8(load64(s, i)) {
+				return true
+			}
 		}
-	}
-	for ; i < len(s); i++ {
-		if csvSpecial[s[i]] {
-			return true
-		}
+		return n%8 != 0 && hasSpecial8(load64(s, n-8))
+	case n >= 4:
+		return hasSpecial8(uint64(load32(s, 0)) | uint64(load32(s, n-4))<<32)
+	case n >= 2:
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[n-2])<<16 | uint64(s[n-1])<<24
+		return hasSpecial8(x | x<<32)
+	case n == 1:
+		return hasSpecial8(uint64(s[0]) * 0x0101010101010101)
 	}
 	return false
 }
 
-// csvSpecial marks the bytes hasSpecial looks for.
-var csvSpecial = [256]bool{',': true, '"': true, '\r': true, '\n': true}
+// hasSpecial8 reports whether one of the eight bytes of x is a comma, a quote, a CR or an
+// LF.
+func hasSpecial8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	// (y-lo) &^ y & hi is non-zero exactly when some byte of y is zero.
+	a, q, cr, lf := x^(lo*','), x^(lo*'"'), x^(lo*'\r'), x^(lo*'\n')
+	return ((a-lo)&^a|(q-lo)&^q|(cr-lo)&^cr|(lf-lo)&^lf)&hi != 0
+}
+
+func load64(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+func load32(s string, i int) uint32 {
+	return uint32(s[i]) | uint32(s[i+1])<<8 | uint32(s[i+2])<<16 | uint32(s[i+3])<<24
+}
 
 // appendField appends one field of a record as appendRecord writes it.
 func appendField(b []byte, field string) []byte {
