@@ -7,6 +7,7 @@ import (
 	"io"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // csvScanner splits CSV text into records exactly as encoding/csv does with LazyQuotes,
@@ -27,6 +28,7 @@ type csvScanner struct {
 	buf   []byte // the fields of a record with quotes, end to end
 	ends  []int  // where each field of buf ends
 	rec   string // the last record's fields, or its line
+	text  []byte // where rec is cut from: records end to end, never changed once there
 	spans []int  // the start and end of each field of the last record in rec
 
 	// Where the last record's first field starts (its line) and its last field starts,
@@ -103,14 +105,14 @@ func (s *csvScanner) read() error {
 		if s.split(text) {
 			// The whole record is on this line and no field needs unquoting: the
 			// fields are pieces of one string of the line.
-			s.rec = string(text)
+			s.rec = s.intern(text)
 			s.oneLine = true
 			return errRead
 		}
 	}
 	s.oneLine = false
 	err := s.parse(line, errRead)
-	s.rec = string(s.buf)
+	s.rec = s.intern(s.buf)
 	s.spans = s.spans[:0]
 	prev := 0
 	for _, end := range s.ends {
@@ -118,6 +120,27 @@ func (s *csvScanner) read() error {
 		prev = end
 	}
 	return err
+}
+
+// csvTextChunk is the size of the blocks the records' strings are cut from.
+const csvTextChunk = 16 << 10
+
+// intern returns b as a string. Short ones are cut from a block shared with the records
+// around them, which spares an allocation per record; the bytes of a block are never
+// written again once a string holds them.
+func (s *csvScanner) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > csvTextChunk/8 {
+		return string(b)
+	}
+	if len(b) > cap(s.text)-len(s.text) {
+		s.text = make([]byte, 0, csvTextChunk)
+	}
+	off := len(s.text)
+	s.text = append(s.text, b...)
+	return unsafe.String(&s.text[off], len(b))
 }
 
 // count returns how many fields the last record has.

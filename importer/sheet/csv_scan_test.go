@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -169,4 +172,59 @@ func FuzzCSVRows(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCSVRowsKeep keeps every row of a file while reading on, and checks that none of
+// them changed: rows share blocks of memory, which must never be reused.
+func TestCSVRowsKeep(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keep.csv")
+	csvWriteCustomers(t, path, 3000)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", 5000)
+	if _, err := fmt.Fprintf(f, "a,\"multi\nline, \"\"quoted\"\"\",%s\n%s,b\n,\nend,\"open at the end\"\n", long, long); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenCSV(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got [][]string
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, row.Texts())
+		row.Cells[0].Text = "overwritten" // a caller may change its own row
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	want, err := cr.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = slices.DeleteFunc(want, func(rec []string) bool { return strings.Join(rec, "") == "" })
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, encoding/csv %d", len(got), len(want))
+	}
+	for i := range got {
+		if !slices.Equal(got[i], want[i]) {
+			t.Fatalf("row %d: %q, encoding/csv %q", i, got[i], want[i])
+		}
+	}
 }
