@@ -114,7 +114,7 @@ func csvCheckDelim(r rune) error {
 	return nil
 }
 
-// csvBufSize is the size of the buffer in front of encoding/csv.
+// csvBufSize is the size of the buffer the records are read from.
 const csvBufSize = 64 << 10
 
 // csvReader is the Reader of a CSV file.
@@ -175,7 +175,7 @@ func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error)
 }
 
 // csvStream turns the file's bytes after the BOM into UTF-8 text with LF or CRLF line
-// ends, buffered for encoding/csv.
+// ends, buffered for the csvScanner.
 func csvStream(raw io.Reader, plan encPlan) (*bufio.Reader, *csvCRReader) {
 	// The decoders give valid UTF-8; bytes read as they are must be watched.
 	text := &csvCRReader{r: bufio.NewReaderSize(plan.decoder(raw), csvBufSize), watch: plan.id == encUTF8}
@@ -299,10 +299,8 @@ func (r *csvReader) warnBadBytes() {
 }
 
 func (r *csvReader) readError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &CSVError{Path: r.path, Row: r.number + 1, Line: pe.Line, Column: pe.Column, Err: pe.Err}
-	}
+	// In lazy mode the only malformed CSV is a record too long; anything else is an
+	// error of reading.
 	if errors.Is(err, ErrRecordTooLong) {
 		// The record starts here unless blank lines come first.
 		return &CSVError{Path: r.path, Row: r.number + 1, Line: r.nextLine, Column: 1, Err: ErrRecordTooLong}
@@ -387,7 +385,7 @@ func csvDialect(text []byte, forced rune) (comma rune, trim bool) {
 	}
 	if forced != 0 {
 		_, spaced := csvCountDelim(text, forced)
-		// encoding/csv trims even a delimiter that is white space: "a\t\tb" would lose
+		// The reader (as encoding/csv) trims even a delimiter that is white space: "a\t\tb" would lose
 		// its empty field.
 		return forced, spaced && !unicode.IsSpace(forced)
 	}
@@ -440,10 +438,10 @@ func csvCountDelim(text []byte, d rune) (n int, spaced bool) {
 	return n, spaced && n > 0
 }
 
-// csvCRReader turns every lone CR (classic Mac line end) into LF; CRLF is left to
-// encoding/csv, which reads it as one line end. When watch is set it also notes whether
-// any byte so far was not part of valid UTF-8, so that cells need checking only then: one
-// pass over large buffers costs far less than one per cell.
+// csvCRReader turns every lone CR (classic Mac line end) into LF; CRLF is left to the
+// csvScanner, which reads it as one line end, as encoding/csv does. When watch is set it
+// also notes whether any byte so far was not part of valid UTF-8, so that cells need
+// checking only then: one pass over large buffers costs far less than one per cell.
 type csvCRReader struct {
 	r     *bufio.Reader
 	watch bool
