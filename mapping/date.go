@@ -228,27 +228,7 @@ func (l *dateLayout) match(s string, i int, c *civil) bool {
 		if !ok {
 			continue
 		}
-		switch t.kind {
-		case tokYYYY:
-			c.y = n
-		case tokYY:
-			// Excel's rule: 00-29 is 2000-2029, 30-99 is 1930-1999.
-			if n < 30 {
-				c.y = 2000 + n
-			} else {
-				c.y = 1900 + n
-			}
-		case tokMM, tokM:
-			c.mo = n
-		case tokDD, tokD:
-			c.d = n
-		case tokHH:
-			c.h = n
-		case tokmm:
-			c.mi = n
-		case tokss:
-			c.s = n
-		}
+		c.set(t.kind, n)
 		if l.match(s[w:], i+1, c) {
 			return true
 		}

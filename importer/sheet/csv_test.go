@@ -497,25 +497,7 @@ func csvDigest(rows []csvRow) string {
 // csvRealData returns the folder of the shared third-party CSV files, or skips.
 func csvRealData(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("no go.mod above the package")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "realdata", "csv")
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("no real data: %v", err)
-	}
-	return p
+	return realData(tb, "csv")
 }
 
 // TestCSVRealData reads every third-party file of shared/realdata/csv. The counts,

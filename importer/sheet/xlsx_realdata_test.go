@@ -16,6 +16,13 @@ import (
 // (<root>/../shared/realdata/xlsx), skipping the test when it is absent.
 func xlsxRealdata(tb testing.TB) string {
 	tb.Helper()
+	return realData(tb, "xlsx")
+}
+
+// realData returns <root>/../shared/realdata/<kind>, where root is the folder of go.mod
+// above the package, skipping the test when it is absent.
+func realData(tb testing.TB, kind string) string {
+	tb.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
 		tb.Fatal(err)
@@ -30,7 +37,7 @@ func xlsxRealdata(tb testing.TB) string {
 		}
 		dir = parent
 	}
-	data := filepath.Join(dir, "..", "shared", "realdata", "xlsx")
+	data := filepath.Join(dir, "..", "shared", "realdata", kind)
 	if _, err := os.Stat(data); err != nil {
 		tb.Skipf("real data absent: %v", err)
 	}
