@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -454,7 +455,7 @@ func (r *runner) admit(j *job) error {
 		return r.finish(j)
 	}
 	for _, l := range j.lanes {
-		if prev := r.lanes[l]; prev != nil && !contains(prev.next, j) {
+		if prev := r.lanes[l]; prev != nil && !slices.Contains(prev.next, j) {
 			prev.next = append(prev.next, j)
 			j.deps++
 		}
@@ -464,15 +465,6 @@ func (r *runner) admit(j *job) error {
 		return r.prepare(j)
 	}
 	return nil
-}
-
-func contains(js []*job, j *job) bool {
-	for _, x := range js {
-		if x == j {
-			return true
-		}
-	}
-	return false
 }
 
 // prepare consults the state for a row whose earlier same-customer rows have all
