@@ -320,8 +320,14 @@ func TestRunSecrets(t *testing.T) {
 	if strings.Contains(string(results), pin) || strings.Contains(string(results), testPassword) {
 		t.Errorf("a secret reached the results file:\n%s", results)
 	}
-	if logs.Len() == 0 {
-		t.Fatal("no log lines: the test proves nothing")
+	rowLines := logs.FilterMessage("row").All()
+	if len(rowLines) != 30 {
+		t.Fatalf("%d debug lines for 30 rows: the test proves nothing", len(rowLines))
+	}
+	for _, k := range []string{"row", "status", "attempts", "latency"} {
+		if _, ok := rowLines[0].ContextMap()[k]; !ok {
+			t.Errorf("a row's debug line lacks %q: %v", k, rowLines[0].ContextMap())
+		}
 	}
 	for _, e := range logs.All() {
 		line := fmt.Sprint(e.Message, e.ContextMap())

@@ -112,6 +112,7 @@ func TestExitCodes(t *testing.T) {
 		{"credentials refused", map[string]string{"CUSTIMPORT_PASSWORD": "wrong"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--no-state", "--mapping", goodMap, "--results", res("g.csv"), good}, 3, "credentials"},
 		{"real endpoint", map[string]string{"CUSTIMPORT_PASSWORD": "demo"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--state", res("s.db"), "--format", "json", "--mapping", goodMap, "--results", res("h.xlsx"), good}, 0, "2 new"},
 		{"nightly rerun", map[string]string{"CUSTIMPORT_PASSWORD": "demo"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--state", res("s.db"), "--mapping", goodMap, "--results", res("i.csv"), good}, 0, "2 unchanged"},
+		{"summary json", nil, []string{"run", "--sandbox", "--rate", "0", "--mapping", goodMap, "--results", res("k.csv"), "--summary-json", res("summary.json"), good}, 0, "2 new"},
 		{"password file", nil, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--password-file", pwFile, "--no-state", "--mapping", goodMap, "--results", res("j.csv"), good}, 0, "2 new"},
 	}
 	for _, c := range cases {
@@ -119,6 +120,12 @@ func TestExitCodes(t *testing.T) {
 			code, out, errs := runCLI(t, c.env, c.args...)
 			if code != c.code || !strings.Contains(out+errs, c.want) {
 				t.Errorf("exit %d, want %d; output lacks %q?\nstdout: %s\nstderr: %s", code, c.code, c.want, out, errs)
+			}
+			if c.name == "summary json" {
+				b, err := os.ReadFile(res("summary.json"))
+				if err != nil || !strings.Contains(string(b), `"new": 2`) {
+					t.Errorf("summary JSON %s (%v) lacks the counts", b, err)
+				}
 			}
 		})
 	}
