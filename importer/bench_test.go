@@ -286,6 +286,8 @@ func BenchmarkSendState(b *testing.B) {
 }
 
 func benchSend(b *testing.B, withState bool) {
+	// As the custimport binary runs (cmd/custimport sets the same unless GOGC is set).
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	const workers = 8
 	rows := envInt("BENCH_SEND_ROWS", 20_000)
 	dir := b.TempDir()
