@@ -44,6 +44,8 @@ type app struct {
 	// code is the exit code a command asks for when it returns no error
 	// (for example 1 when some rows failed).
 	code int
+	// fromEnv names the flags that took their value from the environment.
+	fromEnv map[string]bool
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
@@ -122,7 +124,12 @@ func (a *app) applyEnv(cmd *cobra.Command) error {
 		}
 		if err := cmd.Flags().Set(f.Name, v); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
+			return
 		}
+		if a.fromEnv == nil {
+			a.fromEnv = map[string]bool{}
+		}
+		a.fromEnv[f.Name] = true
 	})
 	return withCode(exitUsage, errors.Join(errs...))
 }

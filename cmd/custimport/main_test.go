@@ -112,6 +112,8 @@ func TestExitCodes(t *testing.T) {
 		{"credentials refused", map[string]string{"CUSTIMPORT_PASSWORD": "wrong"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--no-state", "--mapping", goodMap, "--results", res("g.csv"), good}, 3, "credentials"},
 		{"real endpoint", map[string]string{"CUSTIMPORT_PASSWORD": "demo"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--state", res("s.db"), "--format", "json", "--mapping", goodMap, "--results", res("h.xlsx"), good}, 0, "2 new"},
 		{"nightly rerun", map[string]string{"CUSTIMPORT_PASSWORD": "demo"}, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--state", res("s.db"), "--mapping", goodMap, "--results", res("i.csv"), good}, 0, "2 unchanged"},
+		{"env endpoint gives way to --sandbox", map[string]string{"CUSTIMPORT_ENDPOINT": "https://api.example.com"}, []string{"run", "--sandbox", "--rate", "0", "--mapping", goodMap, "--results", res("l.csv"), good}, 0, "2 new"},
+		{"both on the command line", nil, []string{"run", "--sandbox", "--endpoint", "https://api.example.com", "--mapping", goodMap, good}, 2, "contradict"},
 		{"summary json", nil, []string{"run", "--sandbox", "--rate", "0", "--mapping", goodMap, "--results", res("k.csv"), "--summary-json", res("summary.json"), good}, 0, "2 new"},
 		{"password file", nil, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--password-file", pwFile, "--no-state", "--mapping", goodMap, "--results", res("j.csv"), good}, 0, "2 new"},
 	}

@@ -209,6 +209,17 @@ func (a *app) options(ctx context.Context, f *runFlags, input string, log *zap.L
 		Input: input, DryRun: f.dryRun, Force: f.force, Logger: log,
 		Rate: f.rate, Burst: f.burst, Workers: f.workers, Retries: f.retries, MaxErrors: f.maxErrors,
 	}
+	// A setting from the environment (a nightly job's env file, say) gives way to a
+	// contradicting flag on the command line.
+	if f.sandbox && a.fromEnv["endpoint"] {
+		f.endpoint = ""
+	}
+	if f.noState && a.fromEnv["state"] {
+		f.state = ""
+	}
+	if f.state != "" && a.fromEnv["no-state"] {
+		f.noState = false
+	}
 	if err := f.check(); err != nil {
 		return opt, cleanup, err
 	}
