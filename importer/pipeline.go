@@ -55,9 +55,19 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 		go func() {
 			defer p.wg.Done()
 			for b := range work {
+				// One allocation each for the batch's jobs and their input texts.
+				jobs := make([]job, len(b.rows))
+				cells := 0
+				for _, row := range b.rows {
+					cells += len(row.Cells)
+				}
+				texts := make([]string, cells)
 				b.jobs = make([]*job, len(b.rows))
 				for i, row := range b.rows {
-					b.jobs[i] = r.mapRow(row)
+					n := len(row.Cells)
+					r.mapRow(&jobs[i], row, texts[:n:n])
+					texts = texts[n:]
+					b.jobs[i] = &jobs[i]
 				}
 				b.rows = nil
 				close(b.ready)
@@ -128,11 +138,14 @@ func (p *pipeline) stop() {
 	p.wg.Wait()
 }
 
-// mapRow maps one row to a job: everything about a row that does not depend on the
-// rows before it. It runs on several goroutines at once.
-func (r *runner) mapRow(row sheet.Row) *job {
-	j := &job{number: row.Number}
-	j.input = row.Texts()
+// mapRow maps one row into j: everything about a row that does not depend on the rows
+// before it. input has room for the row's texts. It runs on several goroutines at once.
+func (r *runner) mapRow(j *job, row sheet.Row, input []string) {
+	j.number = row.Number
+	for i, c := range row.Cells {
+		input[i] = c.Text
+	}
+	j.input = input
 	for _, c := range r.secret {
 		if c < len(j.input) && j.input[c] != "" {
 			j.input[c] = "[redacted]"
@@ -148,6 +161,10 @@ func (r *runner) mapRow(row sheet.Row) *job {
 	j.fields = j.res.Fields
 	id := j.res.Identity
 	j.named = id.Code != "" || id.CardNumber != ""
+	if r.opt.Store == nil && r.opt.DryRun {
+		// Identities and lanes serve the state and the scheduler only.
+		return
+	}
 	switch {
 	case id.Key != "":
 		j.id = "key:" + id.Key
@@ -165,7 +182,6 @@ func (r *runner) mapRow(row sheet.Row) *job {
 	if id.Key != "" {
 		j.lanes = append(j.lanes, "key:"+id.Key)
 	}
-	return j
 }
 
 // extraCells counts the non-empty cells of row beyond the header's width.
