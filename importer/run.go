@@ -494,7 +494,7 @@ func (r *runner) prepare(j *job) error {
 				j.fields = withCode(j.fields, e.Code)
 				j.named = true
 			}
-			if e.InFlight && !j.named {
+			if e.InFlight && !j.named && !r.opt.Force {
 				j.status = report.StatusUnknown
 				j.errMsg = "a previous run sent this row and got no answer, so it may have created a customer; " +
 					"not sent again (add the customer's code to the row, or use --force)"

@@ -134,6 +134,15 @@ func TestResumeInFlight(t *testing.T) {
 	if rows[0]["status"] != "unknown" || rows[1]["status"] != "unchanged" {
 		t.Errorf("rerun: A %s, B %s; want unknown and unchanged", rows[0]["status"], rows[1]["status"])
 	}
+	// --force is the merchant saying "send it": A goes out, and later runs know its code.
+	_, rows = runWithState(t, env, statePath, in, customerMapping, true)
+	if rows[0]["status"] != "new" {
+		t.Errorf("forced: A %s (%s), want new", rows[0]["status"], rows[0]["message"])
+	}
+	_, rows = runWithState(t, env, statePath, in, customerMapping, false)
+	if rows[0]["status"] != "unchanged" {
+		t.Errorf("after the forced run: A %s, want unchanged", rows[0]["status"])
+	}
 }
 
 // TestDryRunLeavesState: a dry run reads the state, says what would happen, and leaves
