@@ -33,9 +33,9 @@ ambiguous), and the columns it could not match listed as comments.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := sheet.Options{Sheet: sheetName, Encoding: encoding}
 			if delimiter != "" {
-				d, err := parseDelimiter(delimiter)
+				d, err := sheet.ParseDelimiter(delimiter)
 				if err != nil {
-					return withCode(exitUsage, err)
+					return withCode(exitUsage, fmt.Errorf("--delimiter: %w", err))
 				}
 				opt.Delimiter = d
 			}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -233,9 +232,9 @@ func (a *app) options(ctx context.Context, f *runFlags, input string, log *zap.L
 	opt.Mapping = m
 	opt.Sheet = sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
 	if f.delimiter != "" {
-		d, err := parseDelimiter(f.delimiter)
+		d, err := sheet.ParseDelimiter(f.delimiter)
 		if err != nil {
-			return opt, cleanup, err
+			return opt, cleanup, fmt.Errorf("--delimiter: %w", err)
 		}
 		opt.Sheet.Delimiter = d
 	}
@@ -371,19 +370,6 @@ func (f *runFlags) check() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// parseDelimiter reads --delimiter: one character, or \t / tab.
-func parseDelimiter(s string) (rune, error) {
-	switch strings.ToLower(s) {
-	case `\t`, "tab":
-		return '\t', nil
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	if n != len(s) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' {
-		return 0, fmt.Errorf("--delimiter must be one character (or \\t), not %q", s)
-	}
-	return r, nil
 }
 
 // defaultResults is <input name>.results.csv beside the input.
