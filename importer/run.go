@@ -343,9 +343,26 @@ func (r *runner) send(parent context.Context) error {
 	r.runCtx, r.stopRun = runCtx, stopRun
 	sendCtx := context.WithoutCancel(runCtx)
 
+	// The pool: --workers long-lived goroutines in an errgroup, each taking rows from
+	// jobs until it is closed. (A goroutine per row would pay, every row, for growing a
+	// fresh stack to the depth an HTTP request needs.)
 	g, _ := errgroup.WithContext(sendCtx)
 	g.SetLimit(r.opt.Workers)
+	jobs := make(chan *job)
 	done := make(chan *job, r.opt.Workers)
+	for range r.opt.Workers {
+		g.Go(func() error {
+			for j := range jobs {
+				r.work(runCtx, sendCtx, j)
+				done <- j
+			}
+			return nil
+		})
+	}
+	defer func() {
+		close(jobs)
+		_ = g.Wait()
+	}()
 	inflight := 0
 	eof := false
 	var readErr error
@@ -359,15 +376,13 @@ func (r *runner) send(parent context.Context) error {
 	}
 
 	for {
-		// Hand ready rows to free workers.
-		// inflight, not TryGo, decides: a worker hands its row back just before its
-		// goroutine returns, so the group may still count it for a moment; Go then
-		// waits that moment out.
+		// Hand ready rows to free workers: with fewer rows in flight than workers, one
+		// is waiting on jobs (or about to be, having handed its last row to done).
 		for len(r.ready) > 0 && inflight < r.opt.Workers && !r.stopping() {
 			j := r.ready[0]
 			r.ready = r.ready[1:]
 			inflight++
-			g.Go(func() error { r.work(runCtx, sendCtx, j); done <- j; return nil })
+			jobs <- j
 		}
 		if r.stopping() {
 			break
@@ -415,7 +430,6 @@ func (r *runner) send(parent context.Context) error {
 			return err
 		}
 	}
-	_ = g.Wait()
 	if readErr != nil {
 		return readErr
 	}
