@@ -10,9 +10,13 @@
 // byte-identical, and a missing file reads as an empty state without anything being
 // created.
 //
-// Begin, Finish and Abandon are durable when they return (bbolt with fsync). Concurrent
-// calls share transactions and fsyncs through a group commit, so eight workers cost about
-// as many disk syncs as one.
+// Begin, Finish and Abandon are durable when they return: each write is appended to a
+// write-ahead log beside the file (<file>.wal.<n>), and concurrent writes share one
+// fdatasync of it, so eight workers cost about as many disk syncs as one. A background
+// checkpoint copies logged writes into the bbolt file in large transactions and deletes
+// the log they came from. A clean Close leaves the one bbolt file; after a crash, the next
+// read-write Open folds the log into it first, and a read-only Open reads the log into
+// memory without writing.
 package state
 
 import (
@@ -101,30 +105,66 @@ type Store struct {
 	log      *zap.Logger
 	now      func() time.Time
 	lockPath string // the pid sidecar written by a read-write Store; "" otherwise
+	tune     tuning
 
-	commits  atomic.Int64 // transactions the group commit ran
-	writes   atomic.Int64 // writes it ran in them
-	reqs     chan *commitReq
-	loopDone chan struct{} // closed when the committer has stopped
+	// mu guards the writes not yet checkpointed into bbolt and the log's buffer.
+	mu sync.Mutex
+	// active holds the newest entry of every identity written since the last checkpoint
+	// began (read-only: the leftover log); frozen, those the checkpoint in progress copies
+	// into bbolt: it does not change, and is dropped once bbolt holds it. Reads look in
+	// active, then frozen, then bbolt.
+	active, frozen map[string]Entry
+	closed         bool
+	buf            []byte    // records not yet handed to the log writer
+	spare          []byte    // the buffer the log writer last wrote, for reuse
+	batch          *walBatch // the batch buf's records go to disk with
+	last           *walBatch // the latest batch handed to the log writer
+	walErr         error     // the first failed log write: every later write fails too
+	asyncErr       error     // the first FinishAsync write that failed
+	rotateTo       *segment  // asked by the checkpointer: the segment the next batch starts
+	// views is held shared by every View and forEach; frozen is dropped only under it
+	// exclusively, so that a read transaction begun before a checkpoint committed never
+	// misses the pending entries that checkpoint copied.
+	views sync.RWMutex
 
-	async     sync.WaitGroup // FinishAsync writes not yet on disk
-	asyncMu   sync.Mutex
-	asyncErr  error // the first FinishAsync write that failed
-	quit      chan struct{}
-	committer sync.WaitGroup
+	seg     *segment      // the log segment written; owned by the log writer
+	commits atomic.Int64  // log syncs
+	writes  atomic.Int64  // records in them
+	kick    chan struct{} // wakes the log writer
+	cpKick  chan struct{} // wakes the checkpointer
+	rotated chan rotation // the log writer's answer to rotateTo
+	quit    chan struct{}
+	workers sync.WaitGroup // the log writer and the checkpointer
+
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// tuning sets when checkpoints run.
+type tuning struct {
+	checkpointEntries int           // identities pending that start a checkpoint at once
+	checkpointAge     time.Duration // pending writes older than this start one
+	checkpointTick    time.Duration // how often the checkpointer looks
+}
+
+func defaultTuning() tuning {
+	return tuning{checkpointEntries: 32 << 10, checkpointAge: time.Second, checkpointTick: 100 * time.Millisecond}
 }
 
 // Open opens the state file at path. Read-write, it creates the parent directories (0700)
 // and the file (0600) as needed and takes an exclusive lock; read-only, see
 // Options.ReadOnly.
 func Open(path string, opts Options) (*Store, error) {
+	return open(path, opts, defaultTuning())
+}
+
+func open(path string, opts Options, tune tuning) (*Store, error) {
 	s := &Store{
 		path:     path,
 		readOnly: opts.ReadOnly,
 		log:      opts.Logger,
 		now:      opts.Now,
+		tune:     tune,
 		quit:     make(chan struct{}),
 	}
 	if s.log == nil {
@@ -139,6 +179,9 @@ func Open(path string, opts Options) (*Store, error) {
 		fi, err := os.Stat(path)
 		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0 && fi.Mode().IsRegular() {
 			s.log.Debug("no state yet; reading as empty", zap.String("state", path))
+			if err := s.readLeftoverLog(); err != nil {
+				return nil, err
+			}
 			return s, nil
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -173,15 +216,79 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = s.closeDB()
 		return nil, err
 	}
-	if !opts.ReadOnly {
-		// Buffered so that FinishAsync does not wait out a commit in progress.
-		s.reqs = make(chan *commitReq, maxGroup)
-		s.loopDone = make(chan struct{})
-		s.committer.Add(1)
-		go s.commitLoop()
+	if opts.ReadOnly {
+		if err := s.readLeftoverLog(); err != nil {
+			_ = s.closeDB()
+			return nil, err
+		}
+	} else if err := s.startLog(); err != nil {
+		_ = s.closeDB()
+		return nil, err
 	}
 	s.log.Debug("state opened", zap.String("state", path), zap.Bool("read_only", opts.ReadOnly))
 	return s, nil
+}
+
+// readLeftoverLog reads, for a read-only Store, the log a crashed run left, without
+// writing anything: its entries stay in memory, over bbolt's.
+func (s *Store) readLeftoverLog() error {
+	m, segs, err := readLog(s.path, s.log)
+	if err != nil {
+		return fmt.Errorf("open state %q: %w", s.path, err)
+	}
+	if len(segs) > 0 {
+		s.log.Debug("read the log a crashed run left", zap.String("state", s.path),
+			zap.Int("segments", len(segs)), zap.Int("identities", len(m)))
+	}
+	s.active = m
+	return nil
+}
+
+// startLog folds a log a crashed run left into bbolt, then starts a new log and the
+// goroutines that write it and checkpoint it.
+func (s *Store) startLog() error {
+	m, segs, err := readLog(s.path, s.log)
+	if err != nil {
+		return fmt.Errorf("open state %q: %w", s.path, err)
+	}
+	if len(segs) > 0 {
+		if err := s.apply(m); err != nil {
+			return err
+		}
+		if err := s.removeSegments(segs); err != nil {
+			return fmt.Errorf("open state %q: %w", s.path, err)
+		}
+		s.log.Info("recovered the state's writes from the log of a run that did not close it",
+			zap.String("state", s.path), zap.Int("identities", len(m)))
+	}
+	seg, err := createSegment(s.path, 1)
+	if err != nil {
+		return fmt.Errorf("open state %q: %w", s.path, err)
+	}
+	s.seg = seg
+	s.active = map[string]Entry{}
+	s.batch = newBatch()
+	s.kick = make(chan struct{}, 1)
+	s.cpKick = make(chan struct{}, 1)
+	s.rotated = make(chan rotation, 1)
+	s.workers.Add(2)
+	go s.logWriter()
+	go s.checkpointer(seg.n)
+	return nil
+}
+
+// removeSegments deletes log segments whose entries bbolt holds, durably: a segment
+// that came back after a power loss would be replayed over newer entries.
+func (s *Store) removeSegments(segs []int) error {
+	for _, n := range segs {
+		if err := os.Remove(segmentPath(s.path, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove the state's log: %w", err)
+		}
+	}
+	if err := syncDir(filepath.Dir(s.path)); err != nil {
+		return fmt.Errorf("remove the state's log: %w", err)
+	}
+	return nil
 }
 
 // boltOpen is bolt.Open, but for a damaged file on which bbolt panics (it does while
@@ -311,15 +418,21 @@ func (s *Store) Path() string { return s.path }
 // ReadOnly reports whether the Store was opened read-only.
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
-// Close waits for pending writes, releases the lock and closes the file. Calls after
-// Close return ErrClosed.
+// Close waits for pending writes, copies them into the bbolt file, releases the lock and
+// closes the file. Calls after Close return ErrClosed.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		flushErr := s.Flush()
-		defer func() { s.closeErr = errors.Join(flushErr, s.closeErr) }()
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		close(s.quit)
-		s.committer.Wait()
-		s.closeErr = s.closeDB()
+		s.workers.Wait()
+		var cpErr error
+		if !s.readOnly && s.db != nil {
+			cpErr = s.finalCheckpoint()
+		}
+		s.closeErr = errors.Join(flushErr, cpErr, s.closeDB())
 	})
 	return s.closeErr
 }
