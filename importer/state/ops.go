@@ -191,6 +191,7 @@ func (s *Store) Abandon(id string, status string) error {
 		return old
 	}, false))
 }
+
 // Stats are counts over the whole state.
 type Stats struct {
 	Identities int            // entries held
