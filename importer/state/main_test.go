@@ -26,7 +26,12 @@ func TestMain(m *testing.M) {
 }
 
 func runHelper(name, path string) int {
-	s, err := Open(path, Options{})
+	tune := defaultTuning()
+	if name == "ordering" {
+		// Checkpoints every few milliseconds, so that kills land in and around them.
+		tune = tuning{checkpointEntries: 64, checkpointAge: 5 * time.Millisecond, checkpointTick: time.Millisecond}
+	}
+	s, err := open(path, Options{}, tune)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -53,7 +58,44 @@ func runHelper(name, path string) int {
 			return 1
 		}
 		os.Exit(0)
+	case "ordering":
+		// Workers as importer.runner drives them, until killed: FinishAsync of the
+		// last row, then Begin of the next. "w i" on stdout: Begin(w, i) returned.
+		return orderingHelper(s)
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper %q\n", name)
 	return 1
+}
+
+// orderingWorkers is how many workers the ordering helper runs.
+const orderingWorkers = 8
+
+func orderingID(w, i int) string { return fmt.Sprintf("key:w%d-%06d", w, i) }
+
+func orderingHelper(s *Store) int {
+	out := make(chan string, 1024)
+	errs := make(chan error, orderingWorkers)
+	for w := range orderingWorkers {
+		go func() {
+			for i := 0; ; i++ {
+				if i > 0 {
+					s.FinishAsync(orderingID(w, i-1), Entry{Code: fmt.Sprint(i - 1), Status: "new"})
+				}
+				if err := s.Begin(orderingID(w, i)); err != nil {
+					errs <- err
+					return
+				}
+				out <- fmt.Sprintf("%d %d", w, i)
+			}
+		}()
+	}
+	for {
+		select {
+		case line := <-out:
+			fmt.Println(line)
+		case err := <-errs:
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 }

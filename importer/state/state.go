@@ -127,14 +127,15 @@ type Store struct {
 	// misses the pending entries that checkpoint copied.
 	views sync.RWMutex
 
-	seg     *segment      // the log segment written; owned by the log writer
-	commits atomic.Int64  // log syncs
-	writes  atomic.Int64  // records in them
-	kick    chan struct{} // wakes the log writer
-	cpKick  chan struct{} // wakes the checkpointer
-	rotated chan rotation // the log writer's answer to rotateTo
-	quit    chan struct{}
-	workers sync.WaitGroup // the log writer and the checkpointer
+	seg         *segment      // the log segment written; owned by the log writer
+	commits     atomic.Int64  // log syncs
+	writes      atomic.Int64  // records in them
+	checkpoints atomic.Int64  // checkpoints committed to bbolt (not Close's)
+	kick        chan struct{} // wakes the log writer
+	cpKick      chan struct{} // wakes the checkpointer
+	rotated     chan rotation // the log writer's answer to rotateTo
+	quit        chan struct{}
+	workers     sync.WaitGroup // the log writer and the checkpointer
 
 	closeOnce sync.Once
 	closeErr  error
