@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/custimport/custimport/importer/sheet"
 )
@@ -60,42 +61,39 @@ func (r Result) Value(name string) (string, bool) {
 // Apply maps one row. Cells missing at the end of a short row are empty.
 func (p *Plan) Apply(row sheet.Row) Result {
 	var res Result
-	// hb collects the encoding HashFields hashes, as fields are added. (Collecting the
-	// fields on the stack and copying them out at their final size measured slower.)
-	var hb [1024]byte
-	fs, h := make([]Field, 0, len(p.fields)), hb[:0]
+	chunk, fs := p.fieldSpace()
+	// slab holds the values the row's cells do not hold as they are (transformed, dates
+	// reformatted), so that a row allocates one backing array for them, not one each.
+	var slab []byte
 	fromRow := false
 	for i := range p.fields {
 		f := &p.fields[i]
-		if f.col < 0 {
-			if f.constVal != "" {
-				fs, h = addField(fs, h, &res.Identity, f, f.constVal)
-			}
-			continue
-		}
 		cell := &noCell
-		if f.col < len(row.Cells) {
+		if uint(f.col) < uint(len(row.Cells)) {
 			cell = &row.Cells[f.col]
-		}
-		if cell.Kind == sheet.Error {
-			res.Problems = append(res.Problems, f.problem(ReasonCellError, cell.Text, true))
-			cell = &noCell
-		}
-		// A text starting with a printable ASCII byte is not blank: the usual case, tested inline.
-		if t := cell.Text; cell.Kind != sheet.Date && (t == "" || t[0] <= ' ' || t[0] >= 0x7f) && isBlank(t) {
-			if f.defVal != "" {
-				fs, h = addField(fs, h, &res.Identity, f, f.defVal)
+		} else if f.col < 0 {
+			if f.constVal != "" {
+				fs = append(fs, Field{Name: f.name, Value: f.constVal})
+				f.noteIdentity(&res.Identity, f.constVal)
 			}
-			continue
-		}
-		if f.exact && cell.Kind == sheet.Number && !exactNumber(cell.Raw) {
-			res.Problems = append(res.Problems, f.problem(ReasonInexact, cell.Text, false))
 			continue
 		}
 		v := cell.Text
+		// A text starting with a printable ASCII byte is not blank: the usual case, tested
+		// inline. Other cells take the general way.
+		if v == "" || v[0]-'!' >= 0x7f-'!' || cell.Kind != sheet.String {
+			var next action
+			if v, next = f.unusual(cell, &res); next == actSkip {
+				continue
+			} else if next == actDefault {
+				fs = append(fs, Field{Name: f.name, Value: v})
+				f.noteIdentity(&res.Identity, v)
+				continue
+			}
+		}
 		if !f.plain {
 			var reason string
-			v, reason = f.convert(cell.Text, cell)
+			v, slab, reason = f.convertInto(slab, v, cell)
 			if reason != "" {
 				res.Problems = append(res.Problems, f.problem(reason, cell.Text, false))
 				continue
@@ -107,40 +105,88 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		if f.postal && cell.Kind == sheet.Number {
 			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, cell.Text, true))
 		}
-		// addField, by hand: this is the path of nearly every field.
 		fs = append(fs, Field{Name: f.name, Value: v})
 		if f.ident != identNone {
 			f.noteIdentity(&res.Identity, v)
 		}
-		h = append(h, f.hashName...)
-		h = appendLenString(h, v)
 		fromRow = true
 	}
-	res.Fields = fs
+	// The row's fields stay where they are in the chunk: the chunk is passed on past them.
+	*chunk = (*chunk)[:len(*chunk)+len(fs)]
+	p.chunks.Put(chunk)
+	res.Fields = fs[:len(fs):len(fs)]
 	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
 	// problem says enough.
 	if !fromRow && res.Valid() {
 		res.Problems = append(res.Problems, Problem{Reason: ReasonNoField})
 	}
 	if p.keyCol >= 0 && p.keyCol < len(row.Cells) {
-		res.Identity.Key = strings.TrimSpace(row.Cells[p.keyCol].Text)
+		res.Identity.Key = trimSpace(row.Cells[p.keyCol].Text)
 	}
-	sum := sha256.Sum256(h)
-	copy(res.Hash[:], sum[:16])
+	res.Hash = HashFields(res.Fields)
 	return res
+}
+
+// action is what Apply does with a field after unusual.
+type action uint8
+
+const (
+	actConvert action = iota // convert the text
+	actSkip                  // leave the field out
+	actDefault               // send the field's default
+)
+
+// unusual is Apply's way for a cell that is not a string starting with a printable ASCII
+// byte: an error, a blank, a number, a date. It returns the text to convert or the default
+// to send, and what to do; a problem is noted in res.
+func (f *field) unusual(cell *sheet.Cell, res *Result) (string, action) {
+	if cell.Kind == sheet.Error {
+		res.Problems = append(res.Problems, f.problem(ReasonCellError, cell.Text, true))
+		cell = &noCell
+	}
+	if cell.Kind != sheet.Date && isBlank(cell.Text) {
+		if f.defVal != "" {
+			return f.defVal, actDefault
+		}
+		return "", actSkip
+	}
+	if f.exact && cell.Kind == sheet.Number && !exactNumber(cell.Raw) {
+		res.Problems = append(res.Problems, f.problem(ReasonInexact, cell.Text, false))
+		return "", actSkip
+	}
+	return cell.Text, actConvert
+}
+
+// fieldChunk is how many fields Apply allocates at a time, to carve the Fields of many
+// rows from: one allocation of 8 KiB rather than one per row. The rows' Fields share it and
+// keep it alive until the last of them is dropped, which in an importer's pipeline is soon
+// after its neighbours.
+const fieldChunk = 256
+
+// fieldSpace returns a chunk of p.chunks with room for the fields of one row, and that room
+// as an empty slice. The caller owns the chunk until it puts it back.
+func (p *Plan) fieldSpace() (*[]Field, []Field) {
+	chunk, _ := p.chunks.Get().(*[]Field)
+	if chunk == nil || cap(*chunk)-len(*chunk) < len(p.fields) {
+		// A full chunk is left to the rows using it.
+		c := make([]Field, 0, max(fieldChunk, len(p.fields)))
+		chunk = &c
+	}
+	n := len(*chunk)
+	return chunk, (*chunk)[n:n:cap(*chunk)]
+}
+
+// trimSpace is strings.TrimSpace, with the usual case of text that starts and ends with a
+// printable ASCII byte (so has nothing to trim) tested inline.
+func trimSpace(s string) string {
+	if len(s) > 0 && s[0]-'!' < 0x7f-'!' && s[len(s)-1]-'!' < 0x7f-'!' {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 // noCell stands in for a cell missing at the end of a short row. Apply never writes it.
 var noCell sheet.Cell
-
-// addField appends a field to send to fs and its encoding (as HashFields encodes it) to h,
-// and notes it in id when it names the customer.
-func addField(fs []Field, h []byte, id *Identity, f *field, v string) ([]Field, []byte) {
-	fs = append(fs, Field{Name: f.name, Value: v})
-	f.noteIdentity(id, v)
-	h = append(h, f.hashName...)
-	return fs, appendLenString(h, v)
-}
 
 // noteIdentity notes v in id when the field names the customer.
 func (f *field) noteIdentity(id *Identity, v string) {
@@ -152,15 +198,14 @@ func (f *field) noteIdentity(id *Identity, v string) {
 	}
 }
 
-// HashFields is the fingerprint of a set of fields to send, as in Result.Hash. (Apply
-// builds the same encoding as it goes: keep the two alike.)
+// HashFields is the fingerprint of a set of fields to send, as in Result.Hash.
 func HashFields(fields []Field) [16]byte {
 	// The encoding is hashed from a stack buffer when it fits (it nearly always does).
-	var buf [1024]byte
+	var buf [512]byte
 	b := buf[:0]
-	for _, f := range fields {
-		b = appendLenString(b, f.Name)
-		b = appendLenString(b, f.Value)
+	for i := range fields {
+		b = appendLenString(b, fields[i].Name)
+		b = appendLenString(b, fields[i].Value)
 	}
 	sum := sha256.Sum256(b)
 	var h [16]byte
@@ -227,7 +272,6 @@ type field struct {
 	// hideValue: the field's column also feeds a secret field.
 	hideValue bool
 	ident     identKind // the field is part of the row's Identity
-	hashName  string    // the name as HashFields encodes it
 	plain     bool      // convert gives a non-blank text as it is: no transform, no rule
 	exact     bool
 	postal    bool
@@ -287,7 +331,6 @@ func compileField(fm *FieldMapping) field {
 		postal: fm.Name == "postal_code",
 		trs:    fm.Transforms,
 	}
-	f.hashName = string(appendLenString(nil, fm.Name))
 	switch fm.Name {
 	case "code":
 		f.ident = identCode
@@ -332,68 +375,110 @@ func compileField(fm *FieldMapping) field {
 // value to send ("" to send nothing) or the reason it cannot be sent. cell may be nil (a
 // constant or a default).
 func (f *field) convert(s string, cell *sheet.Cell) (string, string) {
+	v, _, reason := f.convertInto(nil, s, cell)
+	return v, reason
+}
+
+// convertInto is convert writing the values it makes (rather than takes from s) into slab,
+// which it returns.
+func (f *field) convertInto(slab []byte, s string, cell *sheet.Cell) (string, []byte, string) {
 	if cell != nil && cell.Kind == sheet.Date && len(f.layouts) > 0 {
-		return f.formatDate(civilOf(cell.Time)), ""
+		v, slab := f.appendDate(slab, civilOf(cell.Time), cell.Text)
+		return v, slab, ""
 	}
 	for _, t := range f.trs {
-		s = t.Apply(s)
+		s, slab = t.applyInto(slab, s)
 	}
 	switch f.rule {
 	case RuleText:
-		return s, ""
+		return s, slab, ""
 	case RuleDigits:
-		s = strings.TrimSpace(s)
+		s = trimSpace(s)
 		for i := 0; i < len(s); i++ {
 			if s[i] < '0' || s[i] > '9' {
-				return "", ReasonDigits
+				return "", slab, ReasonDigits
 			}
 		}
-		return s, ""
+		return s, slab, ""
 	case RuleEmail:
-		s = strings.TrimSpace(s)
+		s = trimSpace(s)
 		if s != "" && !validEmail(s) {
-			return "", ReasonEmail
+			return "", slab, ReasonEmail
 		}
-		return s, ""
+		return s, slab, ""
 	case RuleDate:
-		return f.date(s)
+		return f.date(slab, s)
 	case RuleFlag:
 		if !Truthy(s) {
-			return "", ""
+			return "", slab, ""
 		}
 		if f.name == "new_code" {
-			return "Yes", ""
+			return "Yes", slab, ""
 		}
-		return "true", ""
+		return "true", slab, ""
 	case RuleDigitCount:
-		s = strings.TrimSpace(s)
+		s = trimSpace(s)
 		if s == "" {
-			return "", ""
+			return "", slab, ""
 		}
 		n, ok := atoiDigits(s)
 		if !ok || len(s) > 4 || n < 1 || n > 32 {
-			return "", ReasonDigitCount
+			return "", slab, ReasonDigitCount
 		}
-		return smallInts[n], ""
+		return smallInts[n], slab, ""
 	case RuleCustomField:
 		switch f.ctype {
 		case TypeDate, TypeDateTime:
-			return f.date(s)
+			return f.date(slab, s)
 		case TypePick:
-			s = strings.TrimSpace(s)
+			s = trimSpace(s)
 			if s == "" {
-				return "", ""
+				return "", slab, ""
 			}
 			if c, ok := f.choice(s); ok {
-				return c, ""
+				return c, slab, ""
 			}
-			return "", f.choiceReason
+			return "", slab, f.choiceReason
 		case TypeList:
-			return f.list(s)
+			return f.list(slab, s)
 		}
-		return s, ""
+		return s, slab, ""
 	}
-	return s, ""
+	return s, slab, ""
+}
+
+// slabMin is the smallest backing array Apply starts for a row's values: room for the
+// few a usual row makes.
+const slabMin = 64
+
+// growSlab returns slab with room for n more bytes. A full slab is not copied: a new one
+// is started, and the strings already made from the old one keep it alive.
+func growSlab(slab []byte, n int) []byte {
+	if cap(slab)-len(slab) >= n {
+		return slab
+	}
+	return make([]byte, 0, max(n, slabMin))
+}
+
+// appendSlab appends b to slab and returns the appended bytes as a string sharing slab's
+// array. The bytes of a slab below its length are never written again, which makes the
+// sharing safe.
+func appendSlab(slab []byte, b []byte) (string, []byte) {
+	if len(b) == 0 {
+		return "", slab
+	}
+	slab = growSlab(slab, len(b))
+	off := len(slab)
+	slab = append(slab, b...)
+	return slabString(slab, off), slab
+}
+
+// slabString returns slab[off:] as a string sharing slab's array (see appendSlab).
+func slabString(slab []byte, off int) string {
+	if off == len(slab) {
+		return ""
+	}
+	return unsafe.String(&slab[off], len(slab)-off)
 }
 
 var smallInts = func() [33]string {
@@ -404,37 +489,42 @@ var smallInts = func() [33]string {
 	return a
 }()
 
-func (f *field) date(s string) (string, string) {
-	s = strings.TrimSpace(s)
+func (f *field) date(slab []byte, s string) (string, []byte, string) {
+	s = trimSpace(s)
 	if s == "" {
-		return "", ""
+		return "", slab, ""
 	}
 	unreal := false
 	for _, l := range f.layouts {
-		c, err := l.parse(s)
+		c, err := l.parseTrimmed(s)
 		if err == nil {
-			return f.formatDate(c), ""
+			v, slab := f.appendDate(slab, c, s)
+			return v, slab, ""
 		}
 		if err == ErrNotRealDate {
 			unreal = true
 		}
 	}
 	if unreal {
-		return "", ReasonRealDate
+		return "", slab, ReasonRealDate
 	}
-	return "", f.dateReason
+	return "", slab, f.dateReason
 }
 
-func (f *field) formatDate(c civil) string {
+// appendDate formats c as the field sends it. When that is the text as read, it returns
+// read; otherwise it appends the date to slab.
+func (f *field) appendDate(slab []byte, c civil, read string) (string, []byte) {
+	var buf [19]byte
+	var b []byte
 	if f.rule == RuleCustomField && f.ctype == TypeDateTime {
-		var buf [19]byte
-		return string(c.appendDateTime(buf[:0]))
+		b = c.appendDateTime(buf[:0])
+	} else {
+		b = c.appendDate(buf[:0], '-')
 	}
-	b := [10]byte{
-		byte('0' + c.y/1000%10), byte('0' + c.y/100%10), byte('0' + c.y/10%10), byte('0' + c.y%10), '-',
-		byte('0' + c.mo/10%10), byte('0' + c.mo%10), '-', byte('0' + c.d/10%10), byte('0' + c.d%10),
+	if string(b) == read {
+		return read, slab
 	}
-	return string(b[:])
+	return appendSlab(slab, b)
 }
 
 func (f *field) choice(s string) (string, bool) {
@@ -446,9 +536,9 @@ func (f *field) choice(s string) (string, bool) {
 	return "", false
 }
 
-func (f *field) list(s string) (string, string) {
+func (f *field) list(slab []byte, s string) (string, []byte, string) {
 	if strings.TrimSpace(s) == "" {
-		return "", ""
+		return "", slab, ""
 	}
 	var stack [128]byte
 	b := stack[:0]
@@ -459,78 +549,110 @@ func (f *field) list(s string) (string, string) {
 		}
 		c, ok := f.choice(item)
 		if !ok {
-			return "", f.choiceReason
+			return "", slab, f.choiceReason
 		}
 		if len(b) > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, c...)
 	}
-	return string(b), ""
+	if string(b) == s {
+		return s, slab, ""
+	}
+	v, slab := appendSlab(slab, b)
+	return v, slab, ""
 }
 
-// badLocal marks the bytes an e-mail address's local part may not hold (besides white space
-// and control characters).
-var badLocal = func() (t [256]bool) {
-	for _, c := range []byte(`()<>[]\,;:"`) {
-		t[c] = true
+// Byte classes of validEmail: the bytes an e-mail address's local part and its domain's
+// labels may hold, besides the dots that separate them. Non-ASCII bytes are in both
+// (validEmail looks for white space among them apart).
+const (
+	emailLocal = 1 << iota
+	emailLabel
+)
+
+var emailClass = func() (t [256]uint8) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = emailLocal
+	}
+	for _, c := range []byte(`()<>[]\,;:"@.`) {
+		t[c] = 0
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = emailLocal | emailLabel
+	}
+	t['-'] |= emailLabel
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= emailLabel
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] |= emailLabel
+		t[c-'a'+'A'] |= emailLabel
 	}
 	return t
 }()
 
 // validEmail accepts local@domain.tld: no white space, one @, a domain of dot-separated
 // labels of letters, digits and hyphens (or non-ASCII), and a top-level label of two or more
-// characters that is not all digits.
+// characters that is not all digits. The local part is at most 64 bytes of printable
+// characters but ()<>[]\,;:" and @, with no leading, trailing or double dot; the address is
+// at most 254 bytes, a label at most 63.
 func validEmail(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f {
-			return false
-		} else if c >= utf8.RuneSelf {
-			if strings.ContainsFunc(s[i:], unicode.IsSpace) {
-				return false
-			}
+	if len(s) > 254 {
+		return false
+	}
+	nonASCII := -1 // the first non-ASCII byte
+	at := 0
+	for ; at < len(s); at++ {
+		c := s[at]
+		if c == '@' {
 			break
 		}
-	}
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || at != strings.LastIndexByte(s, '@') || len(s) > 254 {
-		return false
-	}
-	local, domain := s[:at], s[at+1:]
-	if len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' {
-		return false
-	}
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if c <= ' ' || c == 0x7f || badLocal[c] || (c == '.' && local[i-1] == '.') {
-			return false
-		}
-	}
-	labels := 0
-	last := ""
-	for start := 0; start <= len(domain); {
-		end := start
-		for end < len(domain) && domain[end] != '.' {
-			end++
-		}
-		label := domain[start:end]
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			ok := c >= 0x80 || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-			if !ok {
+		if c == '.' {
+			if at == 0 || s[at-1] == '.' {
 				return false
 			}
+			continue
+		}
+		if emailClass[c]&emailLocal == 0 {
+			return false
+		}
+		if c >= utf8.RuneSelf && nonASCII < 0 {
+			nonASCII = at
+		}
+	}
+	if at == 0 || at == len(s) || at > 64 || s[at-1] == '.' {
+		return false
+	}
+	labels := 0
+	start := at + 1 // of the current label
+	for i := start; ; i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			if emailClass[c]&emailLabel == 0 {
+				return false
+			}
+			if c >= utf8.RuneSelf && nonASCII < 0 {
+				nonASCII = i
+			}
+			continue
+		}
+		// The label s[start:i] ends.
+		if i == start || i-start > 63 || s[start] == '-' || s[i-1] == '-' {
+			return false
 		}
 		labels++
-		last = label
-		start = end + 1
+		if i == len(s) {
+			break
+		}
+		start = i + 1
 	}
+	last := s[start:]
 	if labels < 2 || len(last) < 2 {
 		return false
 	}
-	_, allDigits := atoiDigits(last)
-	return !allDigits
+	if _, allDigits := atoiDigits(last); allDigits {
+		return false
+	}
+	return nonASCII < 0 || !strings.ContainsFunc(s[nonASCII:], unicode.IsSpace)
 }

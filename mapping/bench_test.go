@@ -89,3 +89,37 @@ func BenchmarkApply(b *testing.B) {
 		b.ReportMetric(float64(applyT)/float64(baseT), "x-baseline")
 	}
 }
+
+// BenchmarkApplyReference times Apply against the reference implementation it replaced
+// (see ref_test.go) on the rows of BenchmarkApply, in alternating chunks, and reports
+// ns/row for both and their ratio (x-reference).
+func BenchmarkApplyReference(b *testing.B) {
+	p := mustBind(b, benchMapping, benchHeader...)
+	rows := make([]sheet.Row, 96)
+	for i := range rows {
+		rows[i] = benchRowN(i)
+	}
+	const chunk = 256
+	var ours, ref time.Duration
+	var sink int
+	b.ReportAllocs()
+	for done := 0; done < b.N; done += chunk {
+		n := min(chunk, b.N-done)
+		start := time.Now()
+		for i := range n {
+			sink += len(p.Apply(rows[(done+i)%len(rows)]).Fields)
+		}
+		ours += time.Since(start)
+		start = time.Now()
+		for i := range n {
+			sink += len(refApply(p, rows[(done+i)%len(rows)]).Fields)
+		}
+		ref += time.Since(start)
+	}
+	if sink == 0 {
+		b.Fatal("nothing mapped")
+	}
+	b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "ns/row")
+	b.ReportMetric(float64(ref.Nanoseconds())/float64(b.N), "ref-ns/row")
+	b.ReportMetric(float64(ours)/float64(ref), "x-reference")
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -17,6 +18,9 @@ type Plan struct {
 	fields    []field // in catalogue order
 	keyCol    int     // -1 when the mapping has no key
 	keyHeader string
+	// chunks holds *[]Field: arrays that Apply carves the Fields of many rows from (see
+	// fieldChunk), one per goroutine at a time.
+	chunks sync.Pool
 }
 
 // NormalizeHeader is the form in which header texts are compared: trimmed, lower case, with

@@ -190,7 +190,11 @@ func (c civil) time() time.Time {
 
 // parse reads s, trimmed. It does not allocate.
 func (l *dateLayout) parse(s string) (civil, error) {
-	s = strings.TrimSpace(s)
+	return l.parseTrimmed(strings.TrimSpace(s))
+}
+
+// parseTrimmed is parse for text with no white space around it.
+func (l *dateLayout) parseTrimmed(s string) (civil, error) {
 	c := civil{mo: -1}
 	ok := false
 	if l.direct {

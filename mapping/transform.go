@@ -58,6 +58,102 @@ func (t Transform) Apply(s string) string {
 	return s
 }
 
+// applyInto is Apply writing a result that differs from s into slab (see appendSlab)
+// rather than allocating it, for ASCII text; other text takes Apply's way.
+func (t Transform) applyInto(slab []byte, s string) (string, []byte) {
+	switch t {
+	case Trim:
+		return trimSpace(s), slab
+	case Lower:
+		return caseASCIIInto(slab, s, 'A', strings.ToLower)
+	case Upper:
+		return caseASCIIInto(slab, s, 'a', strings.ToUpper)
+	case Title:
+		var stack [64]byte
+		if len(s) > len(stack) {
+			return titleCase(s), slab
+		}
+		out := stack[:len(s)]
+		changed, ok := titleASCIIInto(out, s)
+		if !ok {
+			return titleWords(s), slab
+		}
+		if !changed {
+			return s, slab
+		}
+		return appendSlab(slab, out)
+	case Digits:
+		n := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] >= '0' && s[i] <= '9' {
+				n++
+			}
+		}
+		if n == len(s) {
+			return s, slab
+		}
+		if n == 0 {
+			return "", slab
+		}
+		slab = growSlab(slab, n)
+		off := len(slab)
+		for i := 0; i < len(s); i++ {
+			if s[i] >= '0' && s[i] <= '9' {
+				slab = append(slab, s[i])
+			}
+		}
+		return slabString(slab, off), slab
+	}
+	return t.Apply(s), slab
+}
+
+// caseASCIIInto maps the letters from first (A or a) to first+25 of ASCII text to the
+// other case; other text goes to general.
+func caseASCIIInto(slab []byte, s string, first byte, general func(string) string) (string, []byte) {
+	if !needsCase(s, first) {
+		return s, slab
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return general(s), slab
+		}
+	}
+	slab = growSlab(slab, len(s))
+	off := len(slab)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c-first < 26 {
+			c ^= 0x20
+		}
+		slab = append(slab, c)
+	}
+	return slabString(slab, off), slab
+}
+
+// needsCase reports whether s holds a letter from first (A or a) to first+25 or a
+// non-ASCII byte. It tests eight bytes at a time.
+func needsCase(s string, first byte) bool {
+	const ones = 0x0101010101010101
+	const high = 0x80 * ones
+	// For ASCII bytes, adding 0x80-first sets the high bit of those from first up, and
+	// adding 0x80-(first+26) that of those past first+25; no byte carries into the next.
+	lo, hi := uint64(0x80-first)*ones, uint64(0x80-first-26)*ones
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&high != 0 || (w+lo)&^(w+hi)&high != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c-first < 26 {
+			return true
+		}
+	}
+	return false
+}
+
 func keepDigits(s string) string {
 	n := 0
 	for i := 0; i < len(s); i++ {
@@ -162,8 +258,6 @@ func titleWords(s string) string {
 }
 
 // titleASCII is titleCase for ASCII text, byte by byte; ok is false when s is not ASCII.
-// ASCII case mapping keeps every byte in its place, so the result is built in a buffer of
-// s's length.
 func titleASCII(s string) (string, bool) {
 	var stack [64]byte
 	var out []byte
@@ -172,33 +266,53 @@ func titleASCII(s string) (string, bool) {
 	} else {
 		out = make([]byte, len(s))
 	}
-	changed := false
+	changed, ok := titleASCIIInto(out, s)
+	if !ok || !changed {
+		return s, ok
+	}
+	return string(out), true
+}
+
+// titleASCIIInto writes the title of ASCII text s into out[:len(s)], and reports whether
+// it differs from s; ok is false (and out's content undefined) when s is not ASCII. ASCII
+// case mapping keeps every byte in its place, so the result has s's length.
+func titleASCIIInto(out []byte, s string) (changed, ok bool) {
+	out = out[:len(s)]
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= utf8.RuneSelf {
-			return "", false
+			return false, false
 		}
 		if !isWordByte(c) {
 			out[i] = c
 			i++
 			continue
 		}
-		// A word: find its end, and whether it is in mixed case after its first letter.
+		// A word: find its end, and what it holds after its first letter.
 		j := i + 1
-		hasUpper, hasLower := false, false
+		var has uint8
 		for ; j < len(s); j++ {
-			c := s[j]
-			if c >= utf8.RuneSelf {
-				return "", false
-			}
-			if 'A' <= c && c <= 'Z' {
-				hasUpper = true
-			} else if 'a' <= c && c <= 'z' {
-				hasLower = true
-			} else if !(('0' <= c && c <= '9') || c == '\'') {
+			cl := titleClass[s[j]]
+			if cl == 0 {
 				break
 			}
+			has |= cl
 		}
+		if has&clNonASCII != 0 {
+			return false, false
+		}
+		if has&(clUpper|clApostrophe) == 0 {
+			// The usual word: no capital or apostrophe after the first letter, which is
+			// then the one to change.
+			copy(out[i:j], s[i:j])
+			if 'a' <= c && c <= 'z' {
+				out[i] = c - 'a' + 'A'
+				changed = true
+			}
+			i = j
+			continue
+		}
+		hasUpper, hasLower := has&clUpper != 0, has&clLower != 0
 		if hasUpper && hasLower {
 			copy(out[i:j], s[i:j])
 			if 'a' <= c && c <= 'z' {
@@ -237,11 +351,33 @@ func titleASCII(s string) (string, bool) {
 			}
 		}
 	}
-	if !changed {
-		return s, true
-	}
-	return string(out), true
+	return changed, true
 }
+
+// The classes of titleClass.
+const (
+	clUpper = 1 << iota
+	clLower
+	clDigit
+	clApostrophe
+	clNonASCII
+)
+
+// titleClass classes the bytes of a word for titleASCIIInto; 0 is a byte that ends a word.
+var titleClass = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = clUpper
+		t[c-'A'+'a'] = clLower
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clDigit
+	}
+	t['\''] = clApostrophe
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = clNonASCII
+	}
+	return t
+}()
 
 func isWordByte(c byte) bool {
 	return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '\''
