@@ -19,6 +19,7 @@ const csvBufferSize = 64 << 10
 type csvEncoder struct {
 	f   *os.File
 	buf []byte
+	wb  writeback
 }
 
 func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
@@ -26,7 +27,7 @@ func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &csvEncoder{f: f, buf: make([]byte, 0, csvBufferSize)}
+	e := &csvEncoder{f: f, buf: make([]byte, 0, csvBufferSize), wb: writeback{f: f, every: csvWritebackSize}}
 	e.buf = append(e.buf, bom...)
 	e.buf = appendRecord(e.buf, header)
 	// The header reaches the file at once: even a run that dies before its first row
@@ -80,13 +81,15 @@ func (e *csvEncoder) flush() error {
 	if len(e.buf) == 0 {
 		return nil
 	}
-	_, err := e.f.Write(e.buf)
+	n, err := e.f.Write(e.buf)
 	e.buf = e.buf[:0]
+	e.wb.wrote(n)
 	return err
 }
 
 func (e *csvEncoder) finish() error {
 	err := e.flush()
+	e.wb.stop()
 	if serr := e.f.Sync(); err == nil {
 		err = serr
 	}
@@ -113,6 +116,10 @@ func appendRecord(b []byte, rec []string) []byte {
 func appendCell(b []byte, s string) []byte {
 	if s == "" {
 		return b
+	}
+	if plainStart[s[0]] && !hasSpecial(s) {
+		// The common cell: written as it is.
+		return append(b, s...)
 	}
 	special := hasSpecial(s)
 	if special && strings.IndexByte(s, '\r') >= 0 {
@@ -153,6 +160,20 @@ func appendCell(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// plainStart[c] is set for the bytes that a cell written as it is may start with: the
+// printable ASCII characters other than those that start a formula ('=', '+', '-', '@'),
+// a quote or a backslash (`\.` is quoted). A control character, a space or the first
+// byte of a longer rune (which may be white space) is not one of them either.
+var plainStart = func() (t [256]bool) {
+	for c := '!'; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range "=+-@\"\\" {
+		t[c] = false
+	}
+	return t
+}()
+
 // hasSpecial reports whether s holds a comma, a quote, a CR or an LF. It looks at eight
 // bytes at a time; the bytes of a shorter rest are gathered into eight, some of them
 // twice, which does not change the answer.
@@ -161,13 +182,13 @@ func hasSpecial(s string) bool {
 	switch {
 	case n >= 8:
 		for i := 0; i+8 <= n; i += 8 {
-			if hasSpecial8(load64(s, i)) {
+			if hasSpecial8(load64(s[i : i+8])) {
 				return true
 			}
 		}
-		return n%8 != 0 && hasSpecial8(load64(s, n-8))
+		return n%8 != 0 && hasSpecial8(load64(s[n-8:]))
 	case n >= 4:
-		return hasSpecial8(uint64(load32(s, 0)) | uint64(load32(s, n-4))<<32)
+		return hasSpecial8(uint64(load32(s)) | uint64(load32(s[n-4:]))<<32)
 	case n >= 2:
 		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[n-2])<<16 | uint64(s[n-1])<<24
 		return hasSpecial8(x | x<<32)
@@ -186,13 +207,17 @@ func hasSpecial8(x uint64) bool {
 	return ((a-lo)&^a|(q-lo)&^q|(cr-lo)&^cr|(lf-lo)&^lf)&hi != 0
 }
 
-func load64(s string, i int) uint64 {
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+// load64 returns the first eight bytes of s, little-endian.
+func load64(s string) uint64 {
+	_ = s[7] // one bounds check for all eight
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-func load32(s string, i int) uint32 {
-	return uint32(s[i]) | uint32(s[i+1])<<8 | uint32(s[i+2])<<16 | uint32(s[i+3])<<24
+// load32 returns the first four bytes of s, little-endian.
+func load32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // appendField appends one field of a record as appendRecord writes it.

@@ -1,0 +1,63 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestCSVWriteback writes a results file of many times the writeback size (made small),
+// so that its start is handed to the system to write while the rest is still being
+// written, and checks that it holds exactly the rows, in order.
+func TestCSVWriteback(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.csv")
+	w, err := Create(path, benchInputs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	const every = 64 << 10
+	w.enc.(*csvEncoder).wb.every = every
+	const rows = 5000
+	want := append([]byte(bom), appendRecord(nil, append(append([]string(nil), FixedColumns...), benchInputs[0]...))...)
+	for seq := range rows {
+		r := benchRow(seq)
+		want = appendRecord(want, appendCells(nil, r))
+		if err := w.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 8*every {
+		t.Fatalf("the file is only %d bytes", len(want))
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the file (%d bytes) differs from the rows (%d bytes)", len(got), len(want))
+	}
+}
+
+// TestWritebackStop checks that stop ends the goroutine and may be called when none was
+// started.
+func TestWritebackStop(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := writeback{f: f, every: 10}
+	w.stop()
+	for range 3 {
+		w.wrote(10)
+	}
+	w.stop()
+	w.stop()
+	if w.ranges != nil {
+		t.Error("goroutine still there")
+	}
+}
