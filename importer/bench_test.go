@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/custimport/custimport/importer/api"
+	"github.com/custimport/custimport/importer/gctune"
 	"github.com/custimport/custimport/importer/sandbox"
 	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/mapping"
@@ -146,15 +146,18 @@ func BenchmarkDryRunCSV(b *testing.B) {
 // benchDryRun times the dry run of in (rows data rows) against bare, a loop that reads
 // the same file with no work of ours, alternating them in every iteration.
 func benchDryRun(b *testing.B, in string, rows int, bare func(testing.TB, string) int) {
-	// As the custimport binary runs (cmd/custimport sets the same unless GOGC is set).
-	defer debug.SetGCPercent(debug.SetGCPercent(200))
-	var bareTime, ours time.Duration
+	// As the custimport binary runs (cmd/custimport tunes the same unless GOGC or
+	// GOMEMLIMIT is set).
+	defer gctune.Tune(gctune.Floor, gctune.Min).Stop()
+	var bareTime, ours, bareCPU, oursCPU time.Duration
 	for b.Loop() {
+		c0 := cpuTime()
 		t0 := time.Now()
 		if n := bare(b, in); n != rows+1 {
 			b.Fatalf("bare loop read %d rows", n)
 		}
 		t1 := time.Now()
+		c1 := cpuTime()
 		res, err := Run(context.Background(), benchOptions(b, in, in+".results.csv"))
 		if err != nil {
 			b.Fatal(err)
@@ -163,10 +166,18 @@ func benchDryRun(b *testing.B, in string, rows int, bare func(testing.TB, string
 			b.Fatalf("counts %v", res.Summary.Counts)
 		}
 		t2 := time.Now()
+		c2 := cpuTime()
 		bareTime += t1.Sub(t0)
 		ours += t2.Sub(t1)
+		bareCPU += c1 - c0
+		oursCPU += c2 - c1
 	}
 	b.ReportMetric(bareTime.Seconds()/ours.Seconds(), "x-bare")
+	if oursCPU > 0 {
+		// CPU time over CPU time: what a row costs us in work against the bare loop,
+		// whatever else the machine is doing (our run uses more than one core).
+		b.ReportMetric(bareCPU.Seconds()/oursCPU.Seconds(), "cpu-x-bare")
+	}
 	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
 }
 
@@ -286,8 +297,9 @@ func BenchmarkSendState(b *testing.B) {
 }
 
 func benchSend(b *testing.B, withState bool) {
-	// As the custimport binary runs (cmd/custimport sets the same unless GOGC is set).
-	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	// As the custimport binary runs (cmd/custimport tunes the same unless GOGC or
+	// GOMEMLIMIT is set).
+	defer gctune.Tune(gctune.Floor, gctune.Min).Stop()
 	const workers = 8
 	rows := envInt("BENCH_SEND_ROWS", 20_000)
 	dir := b.TempDir()

@@ -8,16 +8,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
+
+	"github.com/custimport/custimport/importer/gctune"
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		// The live heap of a run is small (the duplicate index lives off the heap), so
-		// the default target makes the collector run constantly on a large file; twice
-		// the default trades a few MB for a fifth less CPU.
-		debug.SetGCPercent(200)
+		// with the default target the collector would run constantly on a large file:
+		// let the heap reach a fixed floor first (see gctune). A user's GOGC or
+		// GOMEMLIMIT wins. The tuner lasts as long as the process.
+		gctune.Tune(gctune.Floor, gctune.Min)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	// The first SIGINT or SIGTERM stops the run gracefully: in-flight requests finish,
