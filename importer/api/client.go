@@ -79,14 +79,14 @@ type Config struct {
 // Client sends record_customer/edit requests. It is safe for concurrent use. It never
 // retries: one Send is one request.
 type Client struct {
-	endpoint  string // validated URL
-	formHead  string // the encoded credentials and constant parameters
-	apiKey    Secret
-	userAgent string
-	timeout   time.Duration
-	secrets   []string // values to scrub from every message
-	transport *http.Transport
-	http      *http.Client
+	endpoint   string // validated URL
+	formHead   string // the encoded credentials and constant parameters
+	apiKey     Secret
+	userAgentV []string // userAgent as a header value
+	timeout    time.Duration
+	secrets    []string // values to scrub from every message
+	transport  *http.Transport
+	http       *http.Client
 }
 
 // New checks cfg and builds a Client with its own connection pool. Close it when done.
@@ -161,13 +161,13 @@ func New(cfg Config) (*Client, error) {
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 	return &Client{
-		endpoint:  cfg.Endpoint,
-		formHead:  head.String(),
-		apiKey:    cfg.APIKey,
-		userAgent: cfg.UserAgent,
-		timeout:   cfg.Timeout,
-		secrets:   secrets,
-		transport: tr,
+		endpoint:   cfg.Endpoint,
+		formHead:   head.String(),
+		apiKey:     cfg.APIKey,
+		userAgentV: []string{cfg.UserAgent},
+		timeout:    cfg.Timeout,
+		secrets:    secrets,
+		transport:  tr,
 		http: &http.Client{
 			Transport: tr,
 			// A POST that follows a redirect arrives as a GET without its form: the
@@ -250,7 +250,9 @@ func (c *Client) Send(ctx context.Context, fields []mapping.Field) Outcome {
 	start := time.Now()
 	o := c.send(ctx, fields)
 	o.Latency = time.Since(start)
-	o.Message = sanitize(o.Message, c.scrubList(fields))
+	if o.Message != "" {
+		o.Message = sanitize(o.Message, c.scrubList(fields))
+	}
 	return o
 }
 
@@ -275,9 +277,8 @@ func (c *Client) send(ctx context.Context, fields []mapping.Field) Outcome {
 	if err != nil {
 		return Outcome{Kind: NotProcessed, Message: "building the request failed"}
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "application/xml, application/json, text/xml, text/javascript;q=0.9, */*;q=0.1")
+	// The header's values are shared by every request, read-only; keys are canonical.
+	req.Header = http.Header{"Content-Type": formType, "User-Agent": c.userAgentV, "Accept": acceptTypes}
 	if !c.apiKey.IsZero() {
 		req.Header.Set("api_access_key", c.apiKey.Reveal())
 	}
@@ -289,6 +290,12 @@ func (c *Client) send(ctx context.Context, fields []mapping.Field) Outcome {
 	defer resp.Body.Close()
 	return c.answerOutcome(ctx, resp)
 }
+
+// Header values every request carries, shared read-only.
+var (
+	formType    = []string{"application/x-www-form-urlencoded"}
+	acceptTypes = []string{"application/xml, application/json, text/xml, text/javascript;q=0.9, */*;q=0.1"}
+)
 
 // form encodes the request body: the credentials and constants, then fields in order. It
 // returns the name of the first field that would override a parameter of the client's.
@@ -328,7 +335,8 @@ func (c *Client) scrubList(fields []mapping.Field) []string {
 func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome {
 	code := resp.StatusCode
 	o := Outcome{HTTPStatus: code}
-	statusText := fmt.Sprintf("HTTP %d %s", code, http.StatusText(code))
+	// Built only for an answer that needs it (not for a success).
+	statusText := func() string { return fmt.Sprintf("HTTP %d %s", code, http.StatusText(code)) }
 
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
@@ -336,7 +344,7 @@ func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome
 		o.Kind = NotProcessed
 		o.Throttled = code == http.StatusTooManyRequests
 		o.RetryAfter = retryAfter(resp.Header, time.Now())
-		o.Message = statusText
+		o.Message = statusText()
 		return o
 	case code >= 300 && code < 400:
 		drain(resp.Body)
@@ -358,7 +366,7 @@ func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome
 		}
 		if code >= 400 && code < 500 && code != http.StatusRequestTimeout {
 			// The status line already said the row was refused.
-			o.Kind, o.Message = c4xxKind(code), statusText
+			o.Kind, o.Message = c4xxKind(code), statusText()
 		}
 		return o
 	}
@@ -372,26 +380,26 @@ func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome
 		return a.outcome(code)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		o.Kind = CredentialsRejected
-		o.Message = statusText
+		o.Message = statusText()
 		if perr == nil && a.Error != "" {
-			o.Message = statusText + ": " + a.Error
+			o.Message = statusText() + ": " + a.Error
 		}
 		return o
 	case code >= 500 || code == http.StatusRequestTimeout:
 		o.Kind = MaybeProcessed
-		o.Message = statusText
+		o.Message = statusText()
 		if perr == nil && !a.Success && a.Error != "" {
-			o.Message = statusText + ": " + a.Error
+			o.Message = statusText() + ": " + a.Error
 		}
 		return o
 	default: // another 4xx: the server refused the request; a repeat gets the same answer
 		if perr == nil && !a.Success {
 			o = a.outcome(code)
-			o.Message = statusText + ": " + o.Message
+			o.Message = statusText() + ": " + o.Message
 			return o
 		}
 		o.Kind = c4xxKind(code)
-		o.Message = statusText
+		o.Message = statusText()
 		if code == http.StatusNotFound || code == http.StatusMethodNotAllowed {
 			o.Message += ": is the endpoint the API's URL?"
 		}
