@@ -12,8 +12,9 @@ import (
 )
 
 // BenchmarkFinishParallel measures one row's state writes (Begin, then Finish) from 8
-// goroutines through the Store's group commit, and through bbolt's own DB.Batch, against
-// a baseline of one goroutine committing one transaction per call. Each reports rows/s
+// goroutines through the Store's log, and through bbolt's own DB.Batch, against a
+// baseline of one goroutine committing one bbolt transaction per call; and Begin then
+// FinishAsync, as a send run writes, with the time spent in Begin. Each reports rows/s
 // and its speed as a multiple of the baseline's.
 func BenchmarkFinishParallel(b *testing.B) {
 	var baseline float64 // rows/s
@@ -58,7 +59,28 @@ func BenchmarkFinishParallel(b *testing.B) {
 			return s.Finish(k, sent)
 		})
 		report(b)
-		b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/commit")
+		b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/sync")
+	})
+	b.Run("begin-then-finish-async-8", func(b *testing.B) {
+		// As a send run's workers write: Begin before the request, FinishAsync after it.
+		s := openTB(b, filepath.Join(b.TempDir(), "1.db"))
+		var waited atomic.Int64 // ns spent in Begin
+		parallel8(b, func() error {
+			k := id()
+			t0 := time.Now()
+			if err := s.Begin(k); err != nil {
+				return err
+			}
+			waited.Add(int64(time.Since(t0)))
+			s.FinishAsync(k, sent)
+			return nil
+		})
+		if err := s.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		report(b)
+		b.ReportMetric(float64(waited.Load())/float64(b.N)/1e3, "us/Begin")
+		b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/sync")
 	})
 	b.Run("bolt-batch-2ms-8", func(b *testing.B) {
 		s := openTB(b, filepath.Join(b.TempDir(), "1.db"))
