@@ -20,13 +20,15 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
-// crash stops s as a kill -9 right after its last log sync would leave its files: no
-// checkpoint, the log and the pid file left behind, the lock released.
+// crash stops s as a kill -9 would leave its files: no checkpoint, the log and the pid
+// file left behind, the lock released, and records not yet handed to the log writer
+// lost (call it when no write is waiting).
 func crash(tb testing.TB, s *Store) {
 	tb.Helper()
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
+		s.buf = nil
 		s.mu.Unlock()
 		close(s.quit)
 		s.workers.Wait()
@@ -43,10 +45,13 @@ func crash(tb testing.TB, s *Store) {
 }
 
 // fastCheckpoints checkpoints after every few writes.
-var fastCheckpoints = tuning{checkpointEntries: 5, checkpointAge: time.Millisecond, checkpointTick: time.Millisecond}
+var fastCheckpoints = tuning{checkpointEntries: 5, checkpointAge: time.Millisecond, checkpointTick: time.Millisecond, asyncDelay: time.Millisecond}
 
 // noCheckpoints never checkpoints while the Store is open.
-var noCheckpoints = tuning{checkpointEntries: 1 << 30, checkpointAge: time.Hour, checkpointTick: time.Hour}
+var noCheckpoints = tuning{checkpointEntries: 1 << 30, checkpointAge: time.Hour, checkpointTick: time.Hour, asyncDelay: time.Millisecond}
+
+// lazyForever never writes a FinishAsync until a write that waits comes.
+var lazyForever = tuning{checkpointEntries: 1 << 30, checkpointAge: time.Hour, checkpointTick: time.Hour, asyncDelay: time.Hour}
 
 func openTuned(tb testing.TB, path string, tune tuning) *Store {
 	tb.Helper()
@@ -139,6 +144,20 @@ func TestCrashRecovery(t *testing.T) {
 			s.FinishAsync("key:a", sent("1"))
 			must(tb, s.Begin("key:b"))
 			return map[string]Entry{"key:a": sent("1"), "key:b": {InFlight: true}}
+		}},
+		{"finish async alone reaches the disk", noCheckpoints, func(tb testing.TB, s *Store) map[string]Entry {
+			must(tb, s.Begin("key:a"))
+			s.FinishAsync("key:a", sent("1"))
+			deadline := time.Now().Add(10 * time.Second)
+			for s.writes.Load() < 2 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			return map[string]Entry{"key:a": sent("1")}
+		}},
+		{"finish async not yet written is lost", lazyForever, func(tb testing.TB, s *Store) map[string]Entry {
+			must(tb, s.Begin("key:a"))
+			s.FinishAsync("key:a", sent("1"))
+			return map[string]Entry{"key:a": {InFlight: true}}
 		}},
 		{"begin keeps what bbolt holds", noCheckpoints, func(tb testing.TB, s *Store) map[string]Entry {
 			must(tb, s.Finish("key:a", sent("1")))
@@ -476,7 +495,7 @@ func TestViewAcrossCheckpoint(t *testing.T) {
 	const ids = 20
 	// A checkpoint as soon as ids+5 identities are pending, and not before.
 	s := openTuned(t, filepath.Join(t.TempDir(), "1.db"),
-		tuning{checkpointEntries: ids + 5, checkpointAge: time.Hour, checkpointTick: time.Millisecond})
+		tuning{checkpointEntries: ids + 5, checkpointAge: time.Hour, checkpointTick: time.Millisecond, asyncDelay: time.Millisecond})
 	defer s.Close()
 	id := func(i int) string { return fmt.Sprintf("key:%02d", i) }
 	for i := range ids {

@@ -20,8 +20,8 @@ import (
 // earlier batch is on disk.
 //
 // The checkpointer, a second goroutine, copies the entries logged into bbolt when enough
-// have gathered (tuning.checkpointEntries) or the oldest has waited long enough
-// (tuning.checkpointAge): it prepares a new segment, has the log writer switch to it and
+// have gathered (tuning.checkpointEntries identities, or four times as many records) or
+// the oldest has waited long enough (tuning.checkpointAge): it prepares a new segment, has the log writer switch to it and
 // freeze the entries written so far, copies those into bbolt in one transaction, then
 // deletes the old segment and drops the frozen entries. Writes go on meanwhile.
 
@@ -73,10 +73,19 @@ func (s *Store) write(id string, e Entry, change func(old Entry) Entry, async bo
 	b := s.batch
 	b.records++
 	b.async = b.async || async
-	full := len(s.active) == s.tune.checkpointEntries
+	s.logged++
+	full := len(s.active) == s.tune.checkpointEntries || s.logged == s.maxLogged()
 	s.mu.Unlock()
+	// A write that waits goes to disk at once. FinishAsync waits up to asyncDelay for the
+	// next write that waits, to share its sync: a send run's worker calls Begin right
+	// after it, and a Begin that finds the log writer idle waits one sync, not one and a
+	// half on average.
+	wake := s.kick
+	if async {
+		wake = s.lazyKick
+	}
 	select {
-	case s.kick <- struct{}{}:
+	case wake <- struct{}{}:
 	default:
 	}
 	if full {
@@ -118,15 +127,27 @@ func (s *Store) wait(b *walBatch, err error) error {
 // logWriter writes the log until the Store closes, then writes what is left.
 func (s *Store) logWriter() {
 	defer s.workers.Done()
+	lazy := time.NewTimer(time.Hour)
+	lazy.Stop()
+	defer lazy.Stop()
+	armed := false
 	for {
 		select {
 		case <-s.kick:
-			s.writeBatch()
+		case <-s.lazyKick:
+			if !armed {
+				lazy.Reset(s.tune.asyncDelay)
+				armed = true
+			}
+			continue
+		case <-lazy.C:
+			armed = false
 		case <-s.quit:
 			// Close refuses new writes before quit closes: this takes the last ones.
 			s.writeBatch()
 			return
 		}
+		s.writeBatch()
 	}
 }
 
@@ -149,6 +170,7 @@ func (s *Store) writeBatch() {
 		frozen = s.active
 		s.frozen = frozen
 		s.active = make(map[string]Entry, len(frozen))
+		s.logged = 0
 	}
 	s.mu.Unlock()
 
@@ -259,10 +281,15 @@ func (s *Store) checkpointer(segN int) {
 // checkpointDue reports whether the entries written since `since` should go to bbolt.
 func (s *Store) checkpointDue(since time.Time) bool {
 	s.mu.Lock()
-	n := len(s.active)
+	n, logged := len(s.active), s.logged
 	s.mu.Unlock()
-	return n >= s.tune.checkpointEntries || n > 0 && time.Since(since) >= s.tune.checkpointAge
+	return n >= s.tune.checkpointEntries || logged >= s.maxLogged() ||
+		n > 0 && time.Since(since) >= s.tune.checkpointAge
 }
+
+// maxLogged is how many records a segment takes before a checkpoint starts, whatever
+// the number of identities: it bounds the log's size and the replay after a crash.
+func (s *Store) maxLogged() int { return 4 * s.tune.checkpointEntries }
 
 // dropFrozen forgets the entries the last checkpoint copied into bbolt, unless a View that
 // may have begun before it committed is still open (it would no longer see them); false

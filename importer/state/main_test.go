@@ -29,7 +29,7 @@ func runHelper(name, path string) int {
 	tune := defaultTuning()
 	if name == "ordering" {
 		// Checkpoints every few milliseconds, so that kills land in and around them.
-		tune = tuning{checkpointEntries: 64, checkpointAge: 5 * time.Millisecond, checkpointTick: time.Millisecond}
+		tune = tuning{checkpointEntries: 64, checkpointAge: 5 * time.Millisecond, checkpointTick: time.Millisecond, asyncDelay: time.Millisecond}
 	}
 	s, err := open(path, Options{}, tune)
 	if err != nil {

@@ -134,7 +134,7 @@ func (s *Store) Finish(id string, e Entry) error {
 }
 
 // FinishAsync is Finish without the wait: the outcome joins the next write of the log
-// and FinishAsync returns at once; reads see it at once. Flush waits until every such
+// (within a few milliseconds) and FinishAsync returns at once; reads see it at once. Flush waits until every such
 // write is on disk and reports the first that failed; Close flushes too. A crash before
 // that write leaves the entry as it was (in flight, if Begin marked it). Writes reach the
 // disk in the order they were made: a write that returned (Begin, Finish, Abandon) made
@@ -162,10 +162,17 @@ func (s *Store) stamp(e Entry) Entry {
 func (s *Store) Flush() error {
 	s.mu.Lock()
 	b := s.last
-	if len(s.buf) > 0 {
+	waiting := len(s.buf) > 0
+	if waiting {
 		b = s.batch
 	}
 	s.mu.Unlock()
+	if waiting {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
 	if b != nil {
 		<-b.done
 	}

@@ -115,6 +115,7 @@ type Store struct {
 	// active, then frozen, then bbolt.
 	active, frozen map[string]Entry
 	closed         bool
+	logged         int       // records in the segment written since the last rotation
 	buf            []byte    // records not yet handed to the log writer
 	spare          []byte    // the buffer the log writer last wrote, for reuse
 	batch          *walBatch // the batch buf's records go to disk with
@@ -132,6 +133,7 @@ type Store struct {
 	writes      atomic.Int64  // records in them
 	checkpoints atomic.Int64  // checkpoints committed to bbolt (not Close's)
 	kick        chan struct{} // wakes the log writer
+	lazyKick    chan struct{} // wakes it within tuning.asyncDelay
 	cpKick      chan struct{} // wakes the checkpointer
 	rotated     chan rotation // the log writer's answer to rotateTo
 	quit        chan struct{}
@@ -146,10 +148,12 @@ type tuning struct {
 	checkpointEntries int           // identities pending that start a checkpoint at once
 	checkpointAge     time.Duration // pending writes older than this start one
 	checkpointTick    time.Duration // how often the checkpointer looks
+	asyncDelay        time.Duration // the longest a FinishAsync waits for a sync to join
 }
 
 func defaultTuning() tuning {
-	return tuning{checkpointEntries: 32 << 10, checkpointAge: time.Second, checkpointTick: 100 * time.Millisecond}
+	return tuning{checkpointEntries: 32 << 10, checkpointAge: time.Second, checkpointTick: 100 * time.Millisecond,
+		asyncDelay: 2 * time.Millisecond}
 }
 
 // Open opens the state file at path. Read-write, it creates the parent directories (0700)
@@ -270,6 +274,7 @@ func (s *Store) startLog() error {
 	s.active = map[string]Entry{}
 	s.batch = newBatch()
 	s.kick = make(chan struct{}, 1)
+	s.lazyKick = make(chan struct{}, 1)
 	s.cpKick = make(chan struct{}, 1)
 	s.rotated = make(chan rotation, 1)
 	s.workers.Add(2)
