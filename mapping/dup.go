@@ -11,16 +11,31 @@ import (
 // card number or the same key, each kind on its own) with different data.
 //
 // It holds one entry per distinct identity value, so a row with a code, a card number and
-// a key adds up to three. An entry is a 16-byte slot: a 64-bit fingerprint of the identity
-// and, as the value, the last row's number and 32 bits of its Hash. The slots form an
-// open-addressing table that doubles when 85% full, so an entry costs between 16/0.85
-// (about 19) and 32/0.85 (about 38) bytes depending on where the table is in its doubling
-// cycle; the table starts at 4,096 slots (64 KiB, mostly untouched for a small file). On
-// Unix the slots live in memory mapped outside the Go heap, so they do not raise the
-// garbage collector's heap target, and on Linux a doubling hands the old slots back as it
-// moves them, so that it peaks at little more than the new table. Call Close to release
-// the table; an index dropped without Close is released by the garbage collector, later.
-// Fingerprints are per-process (maphash with random seeds): the index is never stored.
+// a key adds up to three. An entry is a 12-byte slot: a 56-bit fingerprint of the identity
+// and, as the value, the low 24 bits of the last row's number and 16 bits of its Hash. The
+// slots form an open-addressing table of any size (not only powers of two) that grows by
+// a fifth when 92% full, so that past its first size (4,096 entries, 48 KiB, mostly
+// untouched for a small file) it is at least 76% full and an entry costs at most 16 bytes
+// (12/0.76 with the table's padding; 13 to 16 bytes as the table fills between growths).
+// Reserve sizes the table once for a known number of entries. On Unix the slots live in
+// memory mapped outside the Go heap, so they do not raise the garbage collector's heap
+// target, and on Linux growing hands the old slots back as it moves them, so that it
+// peaks at little more than the new table. Call Close to release the table; an index
+// dropped without Close is released by the garbage collector, later. Fingerprints are
+// per-process (maphash with random seeds): the index is never stored.
+//
+// What the kept bits cost:
+//   - Two different identity values of a kind share a 56-bit fingerprint with a
+//     probability of about n²/2^57 over a whole file of n distinct values: 7·10⁻⁶ at
+//     1,000,000 and 7·10⁻⁴ at 10,000,000. Only then does a row get a false "same
+//     customer" warning (and only if the two rows' data differ).
+//   - Two rows of one customer with different data share 16 bits of Hash, and so get no
+//     warning, with a probability of 1/65,536 for each such pair.
+//   - Row numbers are kept modulo 2^24 and read back as the latest row before the current
+//     one with those low bits: exact whenever the earlier row is fewer than 16,777,216
+//     rows before the current one (always, in a file of fewer rows than that). Past that
+//     the warning names a row a multiple of 16,777,216 after the real one. Rows must come
+//     in increasing order, as in the file.
 //
 // A DupIndex is not safe for concurrent use, and must not be copied.
 type DupIndex struct {
@@ -44,6 +59,16 @@ func NewDupIndex() *DupIndex {
 // Len returns how many identity values the index holds.
 func (d *DupIndex) Len() int { return d.t.n }
 
+// Reserve makes room for n identity values in all (a row adds one for each of its code,
+// card number and key), so that the table is sized once rather than grown as Checks add
+// entries. It is a hint: an index holding more grows as usual, and a table reserved for
+// far more values than come takes memory for them (on Unix, only once rows reach its
+// pages). Reserve never shrinks the table.
+func (d *DupIndex) Reserve(n int) {
+	d.t.reserve(n)
+	runtime.KeepAlive(d)
+}
+
 // Close releases the index's memory and empties it; a later Check starts afresh. Close may
 // be called more than once.
 func (d *DupIndex) Close() {
@@ -59,6 +84,9 @@ type noCopy struct{}
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
+// dupRowMask keeps the bits of a row number that an entry holds.
+const dupRowMask = 1<<24 - 1
+
 // identity kinds, indexes into DupIndex.seeds.
 const (
 	dupCode = iota
@@ -71,31 +99,38 @@ const (
 // names the latest earlier row of that customer. A row with no identity is never a
 // duplicate.
 func (d *DupIndex) Check(rowNumber int, r Result) (Problem, bool) {
-	h := binary.LittleEndian.Uint32(r.Hash[:4])
-	val := uint64(uint32(rowNumber))<<32 | uint64(h)
+	h := uint64(binary.LittleEndian.Uint16(r.Hash[:2]))
+	val := (uint64(rowNumber)&dupRowMask)<<16 | h
+	ids := [...]string{dupCode: r.Identity.Code, dupCard: r.Identity.CardNumber, dupKey: r.Identity.Key}
+	var fps [len(ids)]uint64
+	n := 0
+	for k, v := range ids {
+		if v != "" {
+			fps[k] = maphash.String(d.seeds[k], v)
+			n++
+		}
+	}
+	// The table is far bigger than the CPU's caches: reading the home slots of all the
+	// row's values first lets their cache misses overlap.
+	if n > 1 {
+		d.t.touch(fps[:])
+	}
 	var found Problem
 	ok := false
-	for _, id := range [...]struct {
-		kind  int
-		value string
-		field string
-		what  string
-	}{
-		{dupCode, r.Identity.Code, "code", "same code"},
-		{dupCard, r.Identity.CardNumber, "card_number", "same card_number"},
-		{dupKey, r.Identity.Key, "", "same key"},
-	} {
-		if id.value == "" {
+	for k, v := range ids {
+		if v == "" {
 			continue
 		}
-		prev, seen := d.t.put(maphash.String(d.seeds[id.kind], id.value), val)
-		if !seen || ok || uint32(prev) == h {
+		prev, seen := d.t.put(fps[k], val)
+		if !seen || ok || prev&0xffff == h {
 			continue
 		}
 		ok = true
+		// The earlier row is the latest before this one with the row number's low bits.
+		prevRow := rowNumber - ((rowNumber - int(prev>>16)) & dupRowMask)
 		found = Problem{
-			Field:   id.field,
-			Reason:  fmt.Sprintf("same customer as row %d (%s) with different data", prev>>32, id.what),
+			Field:   dupFields[k],
+			Reason:  fmt.Sprintf("same customer as row %d (same %s) with different data", prevRow, dupWhat[k]),
 			Warning: true,
 		}
 	}
@@ -103,3 +138,9 @@ func (d *DupIndex) Check(rowNumber int, r Result) (Problem, bool) {
 	runtime.KeepAlive(d)
 	return found, ok
 }
+
+// dupFields and dupWhat name each identity kind in a warning.
+var (
+	dupFields = [...]string{dupCode: "code", dupCard: "card_number", dupKey: ""}
+	dupWhat   = [...]string{dupCode: "code", dupCard: "card_number", dupKey: "key"}
+)

@@ -1,91 +1,204 @@
 package mapping
 
-import "math/bits"
-
-// dupSlot is one slot of a dupTable: a fingerprint (0 when the slot is empty) and its value.
-type dupSlot struct{ fp, val uint64 }
-
-const (
-	// dupMinSlots is a table's first size: 64 KiB, of which a small file touches a few pages.
-	dupMinSlots = 4096
-	// dupLoadPercent is how full a table may get before it doubles.
-	dupLoadPercent = 85
-	// dupChunkSlots is how many slots a rehash moves before it hands their pages back (64 KiB).
-	dupChunkSlots = 4096
+import (
+	"math/bits"
+	"unsafe"
 )
 
-// dupTable is an open-addressing hash table from nonzero 64-bit fingerprints to 64-bit
-// values, with linear probing and a power-of-two number of 16-byte slots. Where the
-// platform allows, the slots live outside the Go heap (see allocSlots) so that they do not
-// raise the garbage collector's heap target; free must then be called to release them.
+// dupSlot is one 12-byte slot of a dupTable: a 64-bit key (a 56-bit fingerprint above 8
+// bits of the value; a fingerprint of 0 marks an empty slot) and 32 more bits of the
+// value, as three words so that slots pack without padding.
+type dupSlot struct{ lo, hi, v uint32 }
+
+// dupSlotBytes is the size of a dupSlot.
+const dupSlotBytes = int(unsafe.Sizeof(dupSlot{}))
+
+const (
+	// dupMinSlots is a table's first size (48 KiB, of which a small file touches a few
+	// pages).
+	dupMinSlots = 4096
+	// A table grows when more than dupMaxLoad of its slots are in use, by dupGrowth, so
+	// that it is never less than dupMaxLoad/dupGrowth (about 77%) full past its first
+	// size: with dupPad, at most 12/0.767*(1+1/128) = 15.8 bytes per entry.
+	dupMaxLoad = 0.92
+	dupGrowth  = 1.2
+	// dupReserveLoad is how full a table sized by reserve is at the size asked for.
+	dupReserveLoad = 0.9
+	// dupChunkSlots is how many slots a rehash moves before it hands back the pages it
+	// has moved.
+	dupChunkSlots = 4096
+	// dupHugeBytes is the size from which a table asks for huge pages (see hugeSlots).
+	dupHugeBytes = 8 << 20
+)
+
+// dupPad is how many slots a table of n home slots has past them, for the runs of
+// entries whose home is near the end: tables do not wrap around.
+func dupPad(n int) int { return 64 + n/128 }
+
+// dupFP is the part of a key that is the fingerprint.
+const dupFP = ^uint64(0xff)
+
+// dupTable is a hash table from 56-bit fingerprints (the top 56 bits of a 64-bit one) to
+// 40-bit values, in 12-byte slots. Where the platform allows, the slots live outside the
+// Go heap (see allocSlots) so that they do not raise the garbage collector's heap target;
+// free must then be called to release them.
 //
-// A fingerprint's home slot is its top bits. Slots are therefore ordered by fingerprint,
-// give or take a probe run, and a rehash that walks the old slots in order fills the new
-// ones in order: it can give the old pages back as it goes (dropSlots), so that growing
-// costs little more than the new table.
+// It is an ordered linear-probing table: a fingerprint's home slot is (fp*n)>>64 for n
+// home slots (any n, not only powers of two), so homes rise with fingerprints, and the
+// entries are kept sorted by fingerprint, each at or after its home with no empty slot
+// in between. A lookup stops at the first fingerprint not below its own; an insertion
+// shifts the rest of its run up by one slot. Runs do not wrap around: the table has
+// dupPad slots past its homes. A rehash walks the old slots in order and fills the new
+// ones in order, so it can give the old pages back as it goes (dropSlots), and growing
+// costs little more than the new table. A table of 8 MiB or more asks for huge pages, as
+// lookups in it miss the TLB; one made by growing has its pages handed out at once, as
+// the rehash fills three quarters of them.
 type dupTable struct {
 	slots []dupSlot
 	mem   []byte // the mapping behind slots; nil when slots are on the Go heap
-	shift uint   // 64 - log2(len(slots))
+	homes uint64 // home slots; len(slots) is at least dupPad(homes) more
 	n     int    // slots in use
-	limit int    // n at which the table doubles
+	limit int    // n past which the table grows
+	sink  uint32 // what touch read, kept so that its reads are not optimised away
 }
 
-// put stores val under fp and returns the value it replaces, if any. A fingerprint of 0
-// is stored as 1, 0 being the mark of an empty slot.
+// key returns the slot's key.
+func (s *dupSlot) key() uint64 { return uint64(s.hi)<<32 | uint64(s.lo) }
+
+// value returns the slot's 40-bit value.
+func (s *dupSlot) value() uint64 { return uint64(s.v)<<8 | uint64(s.lo&0xff) }
+
+// set stores a fingerprint (its top 56 bits) and a 40-bit value.
+func (s *dupSlot) set(fp, val uint64) {
+	k := fp&dupFP | val&0xff
+	s.lo, s.hi, s.v = uint32(k), uint32(k>>32), uint32(val>>8)
+}
+
+// put stores val (40 bits) under the top 56 bits of fp and returns the value it replaces,
+// if any. Fingerprints whose top 56 bits are 0 are stored as if they were 1, 0 being the
+// mark of an empty slot.
 func (t *dupTable) put(fp, val uint64) (prev uint64, seen bool) {
+	fp &= dupFP
 	if fp == 0 {
-		fp = 1
+		fp = 1 << 8
 	}
 	if t.slots == nil {
 		t.resize(dupMinSlots)
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := fp >> t.shift; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.fp == fp {
-			prev, s.val = s.val, val
-			return prev, true
+	hi, _ := bits.Mul64(fp, t.homes)
+	i := int(hi)
+	slots := t.slots
+	for ; i < len(slots); i++ {
+		k := slots[i].key() & dupFP
+		if k >= fp || k == 0 {
+			if k == fp {
+				prev = slots[i].value()
+				slots[i].set(fp, val)
+				return prev, true
+			}
+			break
 		}
-		if s.fp != 0 {
-			continue
+	}
+	// fp goes at i: the run from i up to the next empty slot moves up by one.
+	j := i
+	for j < len(slots) && slots[j].key()&dupFP != 0 {
+		j++
+	}
+	if t.n >= t.limit {
+		t.resize(t.grown())
+		return t.put(fp, val)
+	}
+	if j == len(slots) {
+		// The run reaches the end of the padding (rare but for fingerprints that crowd
+		// the last homes): the same homes, with more room past them.
+		t.resize(int(t.homes))
+		return t.put(fp, val)
+	}
+	copy(slots[i+1:j+1], slots[i:j])
+	slots[i].set(fp, val)
+	t.n++
+	return 0, false
+}
+
+// touch reads the home slot of each nonzero fingerprint of fps, so that the cache misses
+// of a few lookups overlap; the lookups themselves come after.
+func (t *dupTable) touch(fps []uint64) {
+	if t.slots == nil {
+		return
+	}
+	var sum uint32
+	for _, fp := range fps {
+		if fp != 0 {
+			hi, _ := bits.Mul64(fp, t.homes)
+			sum += t.slots[hi].hi
 		}
-		if t.n >= t.limit {
-			t.resize(2 * len(t.slots))
-			return t.put(fp, val)
-		}
-		s.fp, s.val = fp, val
-		t.n++
-		return 0, false
+	}
+	t.sink = sum
+}
+
+// grown returns the number of home slots the table grows to.
+func (t *dupTable) grown() int {
+	return int(float64(t.homes)*dupGrowth) + 1
+}
+
+// reserve makes room for n entries in all, so that the table need not grow before it
+// holds them.
+func (t *dupTable) reserve(n int) {
+	homes := max(int(float64(n)/dupReserveLoad)+1, dupMinSlots)
+	if homes > int(t.homes) {
+		t.resize(homes)
 	}
 }
 
-// resize moves the entries into a new table of n slots, a power of two, and frees the
-// old one.
-func (t *dupTable) resize(n int) {
+// resize moves the entries into a new table of the given number of home slots and frees
+// the old one.
+func (t *dupTable) resize(homes int) {
 	old, oldMem := t.slots, t.mem
-	t.slots, t.mem = allocSlots(n)
-	t.shift = uint(64 - bits.TrailingZeros(uint(n)))
-	t.limit = n / 100 * dupLoadPercent
-	mask := uint64(n - 1)
+	// Old entries are in fingerprint order, so they go in order: each at its home, or just
+	// past the one before. A first pass finds where the last one goes, so that the table
+	// has room past its homes for every run.
+	next := 0
+	for i := range old {
+		if fp := old[i].key() & dupFP; fp != 0 {
+			hi, _ := bits.Mul64(fp, uint64(homes))
+			next = max(next, int(hi)) + 1
+		}
+	}
+	// A table that grows is filled to three quarters at once.
+	t.slots, t.mem = allocSlots(max(homes+dupPad(homes), next+dupPad(homes)/2), len(old) > 0)
+	t.homes = uint64(homes)
+	t.limit = int(float64(homes) * dupMaxLoad)
+	next = 0
+	dropped, step := 0, dupDropBytes(len(oldMem))
 	for lo := 0; lo < len(old); lo += dupChunkSlots {
 		hi := min(lo+dupChunkSlots, len(old))
 		for _, s := range old[lo:hi] {
-			if s.fp == 0 {
+			fp := s.key() & dupFP
+			if fp == 0 {
 				continue
 			}
-			i := s.fp >> t.shift
-			for t.slots[i].fp != 0 {
-				i = (i + 1) & mask
-			}
-			t.slots[i] = s
+			home, _ := bits.Mul64(fp, uint64(homes))
+			next = max(next, int(home))
+			t.slots[next] = s
+			next++
 		}
-		if oldMem != nil {
-			// Those slots are moved: the pages need not stay resident until the end.
-			dropSlots(oldMem[lo*16 : hi*16])
+		// The pages whose slots are all moved need not stay resident until the end.
+		if done := hi * dupSlotBytes / step * step; oldMem != nil && done > dropped {
+			dropSlots(oldMem[dropped:done])
+			dropped = done
 		}
 	}
 	freeSlots(oldMem)
+}
+
+// dupDropBytes is the step in which a rehash hands back the pages of a table of n bytes:
+// whole huge pages (2 MiB) for a table that may have them, as handing back part of one
+// would split it, else whole pages.
+func dupDropBytes(n int) int {
+	if n >= dupHugeBytes {
+		return 2 << 20
+	}
+	return 4096
 }
 
 // free releases the slots and leaves the table empty, ready for use again. It may be
@@ -96,4 +209,4 @@ func (t *dupTable) free() {
 }
 
 // bytes is the size of the slot array.
-func (t *dupTable) bytes() int { return len(t.slots) * 16 }
+func (t *dupTable) bytes() int { return len(t.slots) * dupSlotBytes }
