@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // csvScanner splits CSV text into records exactly as encoding/csv does with LazyQuotes,
@@ -24,12 +24,12 @@ type csvScanner struct {
 	numLine int   // lines read so far
 	offset  int64 // bytes read so far (InputOffset)
 
-	raw   []byte // a line longer than r's buffer
-	buf   []byte // the fields of a record with quotes, end to end
-	ends  []int  // where each field of buf ends
-	rec   string // the last record's fields, or its line
-	text  []byte // where rec is cut from: records end to end, never changed once there
-	spans []int  // the start and end of each field of the last record in rec
+	raw   []byte          // a line longer than r's buffer
+	buf   []byte          // the fields of a record with quotes, end to end
+	ends  []int           // where each field of buf ends
+	rec   string          // the last record's fields, or its line
+	text  strings.Builder // where rec is cut from: records end to end, never changed once there
+	spans []int           // the start and end of each field of the last record in rec
 
 	// Where the last record's first field starts (its line) and its last field starts,
 	// as encoding/csv's FieldPos gives them.
@@ -86,6 +86,9 @@ func csvNextRune(b []byte) rune {
 // field(count()-1). It returns io.EOF at the end of the input; on another error the fields
 // read so far are there too.
 func (s *csvScanner) read() error {
+	if !s.trim && s.comma < utf8.RuneSelf && s.readBuffered() {
+		return nil
+	}
 	var line []byte
 	var errRead error
 	for errRead == nil {
@@ -122,12 +125,59 @@ func (s *csvScanner) read() error {
 	return err
 }
 
+// readBuffered reads the next record, skipping blank lines, when it is a whole line in
+// the reader's buffer that split could cut (see scanLine), without copying the line out
+// of the buffer first. It reports false, having read nothing but blank lines, for any
+// other record, which read then reads as usual.
+func (s *csvScanner) readBuffered() bool {
+	for {
+		data, _ := s.r.Peek(s.r.Buffered())
+		n, end := s.scanLine(data)
+		if n == 0 {
+			return false
+		}
+		_, _ = s.r.Discard(n) // n bytes are buffered
+		s.numLine++
+		s.offset += int64(n)
+		if end == 0 {
+			continue // a blank line
+		}
+		s.firstLine, s.lastLine = s.numLine, s.numLine
+		s.rec = s.intern(data[:end])
+		s.oneLine = true
+		return true
+	}
+}
+
+// scanLine looks for a line at the start of data that split can cut, ended by "\n" (or
+// "\r\n") within data. It returns the line's length with its end and the length of its
+// text without it (0 for a blank line), s.spans and s.lastCol set as split sets them; n is
+// 0 for any other line.
+func (s *csvScanner) scanLine(data []byte) (n, end int) {
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		return 0, 0
+	}
+	end = i
+	if end > 0 && data[end-1] == '\r' {
+		end--
+	}
+	if end == 0 {
+		return i + 1, 0
+	}
+	if !s.split(data[:end]) {
+		return 0, 0
+	}
+	return i + 1, end
+}
+
 // csvTextChunk is the size of the blocks the records' strings are cut from.
 const csvTextChunk = 16 << 10
 
 // intern returns b as a string. Short ones are cut from a block shared with the records
 // around them, which spares an allocation per record; the bytes of a block are never
-// written again once a string holds them.
+// written again once a string holds them. The block is a strings.Builder's, which does
+// not clear the memory it allocates, and the string is what it has so far.
 func (s *csvScanner) intern(b []byte) string {
 	if len(b) == 0 {
 		return ""
@@ -135,12 +185,13 @@ func (s *csvScanner) intern(b []byte) string {
 	if len(b) > csvTextChunk/8 {
 		return string(b)
 	}
-	if len(b) > cap(s.text)-len(s.text) {
-		s.text = make([]byte, 0, csvTextChunk)
+	if len(b) > s.text.Cap()-s.text.Len() {
+		s.text = strings.Builder{}
+		s.text.Grow(csvTextChunk)
 	}
-	off := len(s.text)
-	s.text = append(s.text, b...)
-	return unsafe.String(&s.text[off], len(b))
+	off := s.text.Len()
+	s.text.Write(b)
+	return s.text.String()[off:]
 }
 
 // count returns how many fields the last record has.

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -225,6 +226,34 @@ func TestCSVRowsKeep(t *testing.T) {
 	for i := range got {
 		if !slices.Equal(got[i], want[i]) {
 			t.Fatalf("row %d: %q, encoding/csv %q", i, got[i], want[i])
+		}
+	}
+}
+
+// TestCSVScannerRandom compares csvScanner with encoding/csv on many short random texts
+// of delimiters, quotes, line ends and letters, as they come and with lone CRs turned
+// into LFs as the reader's stream does, through a small buffer (so that lines are cut
+// across reads and the buffered fast path gives way) and a large one.
+func TestCSVScannerRandom(t *testing.T) {
+	alpha := []byte("ab,\"\n\r ;x")
+	rng := rand.New(rand.NewPCG(7, 11))
+	iterations := 10000
+	if testing.Short() {
+		iterations = 1000
+	}
+	for range iterations {
+		data := make([]byte, rng.IntN(40))
+		for i := range data {
+			data[i] = alpha[rng.IntN(len(alpha))]
+		}
+		text, err := io.ReadAll(&csvCRReader{r: bufio.NewReader(bytes.NewReader(data))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, size := range []int{16, 4096} {
+			csvScanCompare(t, data, ',', false, size)
+			csvScanCompare(t, text, ',', false, size)
+			csvScanCompare(t, text, ';', false, size)
 		}
 	}
 }
