@@ -152,7 +152,7 @@ type tuning struct {
 }
 
 func defaultTuning() tuning {
-	return tuning{checkpointEntries: 32 << 10, checkpointAge: time.Second, checkpointTick: 100 * time.Millisecond,
+	return tuning{checkpointEntries: 32 << 10, checkpointAge: 10 * time.Second, checkpointTick: 100 * time.Millisecond,
 		asyncDelay: 2 * time.Millisecond}
 }
 
