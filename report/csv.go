@@ -72,7 +72,13 @@ func appendRow(b []byte, r Row) []byte {
 	b = strconv.AppendInt(b, int64(r.Attempts), 10)
 	for _, c := range r.Input {
 		b = append(b, ',')
-		b = appendCell(b, c)
+		switch {
+		case c == "":
+		case plainStart[c[0]] && !hasSpecial(c):
+			b = append(b, c...) // appendCell's first case, without the call
+		default:
+			b = appendCell(b, c)
+		}
 	}
 	return append(b, '\r', '\n')
 }
