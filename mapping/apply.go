@@ -563,31 +563,28 @@ func (f *field) list(slab []byte, s string) (string, []byte, string) {
 	return v, slab, ""
 }
 
-// Byte classes of validEmail: the bytes an e-mail address's local part and its domain's
-// labels may hold, besides the dots that separate them. Non-ASCII bytes are in both
-// (validEmail looks for white space among them apart).
+// Byte classes of validEmail: the ASCII bytes other than the dot that an e-mail
+// address's local part and its domain's labels may hold. (Dots and non-ASCII bytes, which
+// both may hold, take a second look.)
 const (
-	emailLocal = 1 << iota
-	emailLabel
+	emailLocalPlain = 1 << iota
+	emailLabelPlain
 )
 
 var emailClass = func() (t [256]uint8) {
 	for c := 0x21; c < 0x7f; c++ {
-		t[c] = emailLocal
+		t[c] = emailLocalPlain
 	}
 	for _, c := range []byte(`()<>[]\,;:"@.`) {
 		t[c] = 0
 	}
-	for c := 0x80; c < 0x100; c++ {
-		t[c] = emailLocal | emailLabel
-	}
-	t['-'] |= emailLabel
+	t['-'] |= emailLabelPlain
 	for c := '0'; c <= '9'; c++ {
-		t[c] |= emailLabel
+		t[c] |= emailLabelPlain
 	}
 	for c := 'a'; c <= 'z'; c++ {
-		t[c] |= emailLabel
-		t[c-'a'+'A'] |= emailLabel
+		t[c] |= emailLabelPlain
+		t[c-'a'+'A'] |= emailLabelPlain
 	}
 	return t
 }()
@@ -603,36 +600,45 @@ func validEmail(s string) bool {
 	}
 	nonASCII := -1 // the first non-ASCII byte
 	at := 0
-	for ; at < len(s); at++ {
+	for {
+		for at < len(s) && emailClass[s[at]]&emailLocalPlain != 0 {
+			at++
+		}
+		if at == len(s) {
+			return false // no @
+		}
 		c := s[at]
 		if c == '@' {
 			break
 		}
-		if c == '.' {
+		switch {
+		case c == '.':
 			if at == 0 || s[at-1] == '.' {
 				return false
 			}
-			continue
-		}
-		if emailClass[c]&emailLocal == 0 {
+		case c >= utf8.RuneSelf:
+			if nonASCII < 0 {
+				nonASCII = at
+			}
+		default:
 			return false
 		}
-		if c >= utf8.RuneSelf && nonASCII < 0 {
-			nonASCII = at
-		}
+		at++
 	}
-	if at == 0 || at == len(s) || at > 64 || s[at-1] == '.' {
+	if at == 0 || at > 64 || s[at-1] == '.' {
 		return false
 	}
 	labels := 0
 	start := at + 1 // of the current label
 	for i := start; ; i++ {
+		for i < len(s) && emailClass[s[i]]&emailLabelPlain != 0 {
+			i++
+		}
 		if i < len(s) && s[i] != '.' {
-			c := s[i]
-			if emailClass[c]&emailLabel == 0 {
+			if s[i] < utf8.RuneSelf {
 				return false
 			}
-			if c >= utf8.RuneSelf && nonASCII < 0 {
+			if nonASCII < 0 {
 				nonASCII = i
 			}
 			continue

@@ -307,3 +307,61 @@ func TestApplyFieldsApart(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchFixed: whenever the fixed-place match takes a text, the direct match takes it
+// too, with the same date; texts of the full length are generated to hit it often.
+func TestMatchFixed(t *testing.T) {
+	layouts := []string{"DD/MM/YYYY", "D/M/YY", "D/M/YYYY", "YYYY-MM-DD", "YYYYMMDD", "M.D.YYYY HH:mm", "YYYY-MM-DDTHH:mm:ss", "DD MM YYYY", "YYYY-MM-DD HH:mm", "YYYY.MM.DD HH:mm:ss"}
+	const chars = "0123456789/-.: Tx"
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, lay := range layouts {
+		l, err := compileLayout(lay)
+		if err != nil || !l.direct {
+			t.Fatalf("%s: %v, direct %v", lay, err, l != nil && l.direct)
+		}
+		// The template: literals as they are, a digit's place as 'N'.
+		var tmpl []byte
+		for _, tok := range l.tokens {
+			tmpl = append(tmpl, tok.lit...)
+			tmpl = append(tmpl, strings.Repeat("N", tok.maxW)...)
+		}
+		hits := 0
+		for range 50_000 {
+			b := make([]byte, l.full)
+			for i := range b {
+				switch {
+				case r.IntN(8) == 0:
+					b[i] = chars[r.IntN(len(chars))]
+				case tmpl[i] == 'N':
+					b[i] = byte('0' + r.IntN(10))
+				default:
+					b[i] = tmpl[i]
+				}
+			}
+			s := string(b)
+			c1, c2 := civil{mo: -1}, civil{mo: -1}
+			if !l.matchFixed(s, &c1) {
+				continue
+			}
+			hits++
+			if !l.matchDirect(s, &c2) || c1 != c2 {
+				t.Fatalf("%s %q: fixed %+v, direct %+v", lay, s, c1, c2)
+			}
+		}
+		if hits < 1000 {
+			t.Errorf("%s: only %d texts matched at fixed places", lay, hits)
+		}
+	}
+}
+
+// TestAppendDigits: append2 and append4 write a number's last two and four digits.
+func TestAppendDigits(t *testing.T) {
+	for n := range 10_000 {
+		if got, want := string(append4(nil, n)), fmt.Sprintf("%04d", n); got != want {
+			t.Fatalf("append4(%d) = %q, want %q", n, got, want)
+		}
+		if got, want := string(append2(nil, n)), fmt.Sprintf("%02d", n%100); got != want {
+			t.Fatalf("append2(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

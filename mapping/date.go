@@ -61,6 +61,24 @@ type dateLayout struct {
 	// layout, so that its width is how many digits s has there (literals hold no digits)
 	// and match needs no backtracking.
 	direct bool
+	// full is the length of a text with every number at its widest: in a direct layout,
+	// each token of such a text is at a known place (matchFixed), as in fixedLits and
+	// fixedNums.
+	full      int
+	fixedLits []fixedLit
+	fixedNums []fixedNum
+}
+
+// fixedLit is a literal byte of a text at its full length: at is its place.
+type fixedLit struct {
+	at int
+	c  byte
+}
+
+// fixedNum is a number of a text at its full length: its digits are s[at:at+width].
+type fixedNum struct {
+	at, width int
+	kind      tokenKind
 }
 
 var tokenNames = map[string]tokenKind{
@@ -144,6 +162,13 @@ func compileLayout(layout string) (*dateLayout, error) {
 		if t.kind != tokLiteral && t.minW != t.maxW && i+1 < len(l.tokens) && l.tokens[i+1].kind != tokLiteral {
 			l.direct = false
 		}
+		for j := 0; j < len(t.lit); j++ {
+			l.fixedLits = append(l.fixedLits, fixedLit{at: l.full + j, c: t.lit[j]})
+		}
+		if t.kind != tokLiteral {
+			l.fixedNums = append(l.fixedNums, fixedNum{at: l.full, width: t.maxW, kind: t.kind})
+		}
+		l.full += len(t.lit) + t.maxW
 	}
 	return l, nil
 }
@@ -198,7 +223,9 @@ func (l *dateLayout) parseTrimmed(s string) (civil, error) {
 	c := civil{mo: -1}
 	ok := false
 	if l.direct {
-		ok = l.matchDirect(s, &c)
+		// The usual text has every number at its widest: matchFixed reads it at once,
+		// and gives what matchDirect would.
+		ok = l.matchFixed(s, &c) || l.matchDirect(s, &c)
 	} else {
 		ok = l.match(s, 0, &c)
 	}
@@ -269,6 +296,30 @@ func (l *dateLayout) matchDirect(s string, c *civil) bool {
 		c.set(t.kind, n)
 	}
 	return s == ""
+}
+
+// matchFixed is matchDirect for a text of the layout's full length with every number at
+// its widest. It reports false for any other text (which matchDirect may still match).
+func (l *dateLayout) matchFixed(s string, c *civil) bool {
+	if len(s) != l.full {
+		return false
+	}
+	for _, f := range l.fixedLits {
+		if s[f.at] != f.c {
+			return false
+		}
+	}
+	for _, f := range l.fixedNums {
+		n := 0
+		for _, d := range []byte(s[f.at : f.at+f.width]) {
+			if d-'0' > 9 {
+				return false
+			}
+			n = n*10 + int(d-'0')
+		}
+		c.set(f.kind, n)
+	}
+	return true
 }
 
 // set stores a number token's value.
@@ -354,10 +405,19 @@ func (c civil) appendDateTime(b []byte) []byte {
 	return append2(b, c.s)
 }
 
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// append4 appends n's last four digits.
 func append4(b []byte, n int) []byte {
-	return append(b, byte('0'+n/1000%10), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+	hi, lo := n/100%100*2, n%100*2
+	return append(b, digitPairs[hi], digitPairs[hi+1], digitPairs[lo], digitPairs[lo+1])
 }
 
+// append2 appends n's last two digits.
 func append2(b []byte, n int) []byte {
-	return append(b, byte('0'+n/10%10), byte('0'+n%10))
+	i := n % 100 * 2
+	return append(b, digitPairs[i], digitPairs[i+1])
 }
