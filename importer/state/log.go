@@ -68,6 +68,9 @@ func (s *Store) write(id string, e Entry, change func(old Entry) Entry, async bo
 		}
 		e = change(old)
 	}
+	if _, ok := s.active[id]; !ok {
+		s.pendingN.Add(1)
+	}
 	s.active[id] = e
 	s.buf = appendRecord(s.buf, id, e)
 	b := s.batch
@@ -299,6 +302,7 @@ func (s *Store) dropFrozen() bool {
 		return false
 	}
 	s.mu.Lock()
+	s.pendingN.Add(-int64(len(s.frozen)))
 	s.frozen = nil
 	s.mu.Unlock()
 	s.views.Unlock()

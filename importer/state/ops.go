@@ -30,6 +30,11 @@ func (s *Store) Get(id string) (e Entry, ok bool, err error) {
 
 // pending returns the entry of id written but not yet checkpointed into bbolt.
 func (s *Store) pending(id string) (Entry, bool, error) {
+	if s.pendingN.Load() == 0 {
+		// Nothing pending; a write this misses began after the read did. (On a closed
+		// Store, bbolt's read, next, fails.)
+		return Entry{}, false, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -114,15 +114,18 @@ type Store struct {
 	// into bbolt: it does not change, and is dropped once bbolt holds it. Reads look in
 	// active, then frozen, then bbolt.
 	active, frozen map[string]Entry
-	closed         bool
-	logged         int       // records in the segment written since the last rotation
-	buf            []byte    // records not yet handed to the log writer
-	spare          []byte    // the buffer the log writer last wrote, for reuse
-	batch          *walBatch // the batch buf's records go to disk with
-	last           *walBatch // the latest batch handed to the log writer
-	walErr         error     // the first failed log write: every later write fails too
-	asyncErr       error     // the first FinishAsync write that failed
-	rotateTo       *segment  // asked by the checkpointer: the segment the next batch starts
+	// pendingN is len(active)+len(frozen), read without mu: while it is 0, a read goes
+	// straight to bbolt (a nightly run of unchanged rows writes nothing).
+	pendingN atomic.Int64
+	closed   bool
+	logged   int       // records in the segment written since the last rotation
+	buf      []byte    // records not yet handed to the log writer
+	spare    []byte    // the buffer the log writer last wrote, for reuse
+	batch    *walBatch // the batch buf's records go to disk with
+	last     *walBatch // the latest batch handed to the log writer
+	walErr   error     // the first failed log write: every later write fails too
+	asyncErr error     // the first FinishAsync write that failed
+	rotateTo *segment  // asked by the checkpointer: the segment the next batch starts
 	// views is held shared by every View and forEach; frozen is dropped only under it
 	// exclusively, so that a read transaction begun before a checkpoint committed never
 	// misses the pending entries that checkpoint copied.
@@ -246,6 +249,7 @@ func (s *Store) readLeftoverLog() error {
 			zap.Int("segments", len(segs)), zap.Int("identities", len(m)))
 	}
 	s.active = m
+	s.pendingN.Store(int64(len(m)))
 	return nil
 }
 
