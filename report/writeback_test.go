@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestCSVWriteback writes a results file of many times the writeback size (made small),
@@ -59,5 +60,39 @@ func TestWritebackStop(t *testing.T) {
 	w.stop()
 	if w.ranges != nil {
 		t.Error("goroutine still there")
+	}
+}
+
+// TestFlushTimer checks that once the flush interval has passed, the next Add hands the
+// rows to the operating system, with the real clock.
+func TestFlushTimer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	w, err := Create(path, inputHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	rows := testRows()
+	if err := w.Add(rows[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAny(t, w.PartialPath()); len(got) != 1 {
+		t.Fatalf("%d records before the interval passed, want the header only", len(got))
+	}
+	time.Sleep(flushInterval + 50*time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); !w.due.Load(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the flush timer never fired")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := w.Add(rows[1]); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAny(t, w.PartialPath()); len(got) != 3 {
+		t.Fatalf("%d records after the interval, want the header and 2 rows", len(got))
+	}
+	if w.due.Load() {
+		t.Error("due still set after the flush")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -73,9 +74,11 @@ type Writer struct {
 	err     error // sticky: the first write error
 	done    bool
 
-	now       func() time.Time
-	lastFlush time.Time
-	unflushed int
+	// due is set by flushTimer once flushInterval has passed since the last flush: a
+	// clock read on every Add would cost more than writing a row on some machines.
+	due        atomic.Bool
+	flushTimer *time.Timer
+	unflushed  int
 }
 
 // encoder is one file format of the results.
@@ -123,9 +126,8 @@ func Create(path string, inputHeader []string) (*Writer, error) {
 		path: path,
 		tmp:  tmp,
 		enc:  enc,
-		now:  time.Now,
 	}
-	w.lastFlush = w.now()
+	w.flushTimer = time.AfterFunc(flushInterval, func() { w.due.Store(true) })
 	return w, nil
 }
 
@@ -170,7 +172,7 @@ func (w *Writer) Add(r Row) error {
 			return err
 		}
 	}
-	if w.unflushed >= flushRows || w.now().Sub(w.lastFlush) >= flushInterval {
+	if w.unflushed >= flushRows || w.due.Load() {
 		return w.flushLocked()
 	}
 	return nil
@@ -213,6 +215,7 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.done = true
+	w.flushTimer.Stop()
 	if w.err != nil {
 		_ = w.enc.finish()
 		return fmt.Errorf("%w (partial results left in %q)", w.err, w.tmp)
@@ -257,6 +260,7 @@ func (w *Writer) Abort() error {
 		return nil
 	}
 	w.done = true
+	w.flushTimer.Stop()
 	if w.err == nil {
 		w.drain()
 	}
@@ -330,7 +334,8 @@ func (w *Writer) flushLocked() error {
 		return w.err
 	}
 	w.unflushed = 0
-	w.lastFlush = w.now()
+	w.due.Store(false)
+	w.flushTimer.Reset(flushInterval)
 	return nil
 }
 
