@@ -51,6 +51,9 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 		defer close(p.ordered)
 		r.readBatches(ctx, p.ordered, work)
 	}()
+	// A reader that can use the memory of rows again gets each batch's rows back once
+	// they are mapped (the jobs keep only the cells' texts).
+	recycler, _ := r.rd.(sheet.Recycler)
 	for range mappers {
 		go func() {
 			defer p.wg.Done()
@@ -68,6 +71,9 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 					r.mapRow(&jobs[i], row, texts[:n:n])
 					texts = texts[n:]
 					b.jobs[i] = &jobs[i]
+				}
+				if recycler != nil {
+					recycler.Recycle(b.rows)
 				}
 				b.rows = nil
 				close(b.ready)
