@@ -70,7 +70,7 @@ func TestOpenCreatesPrivateFiles(t *testing.T) {
 	for _, c := range []struct {
 		path string
 		perm fs.FileMode
-	}{{dir, 0o700}, {path, 0o600}, {path + ".lock", 0o600}} {
+	}{{dir, 0o700}, {path, 0o600}, {path + ".lock", 0o600}, {segmentPath(path, 1), 0o600}} {
 		fi, err := os.Stat(c.path)
 		if err != nil {
 			t.Fatal(err)
