@@ -22,16 +22,18 @@ import (
 const (
 	// Floor is the heap size below which a collection is not worth its CPU: the peak
 	// resident memory of a run stays near it.
-	Floor = 48 << 20
+	Floor = 32 << 20
 	// Min is the lowest GOGC Tune sets: the collector's target when the live heap is
 	// large.
 	Min = 200
-	// maxPercent is the highest GOGC Tune sets, so that a near-empty heap does not mean an
-	// absurd percentage.
-	maxPercent = 5000
 )
 
-const liveMetric = "/gc/heap/live:bytes"
+// heapMinimum is the runtime's smallest heap goal at GOGC=100; it scales with GOGC, so
+// a GOGC above floor/heapMinimum×100 would let the heap outgrow the floor while it is
+// nearly empty.
+const heapMinimum = 4 << 20
+
+var liveMetrics = []string{"/gc/heap/live:bytes", "/gc/scan/stack:bytes", "/gc/scan/globals:bytes"}
 
 // Tuner adjusts GOGC after every collection until Stop.
 type Tuner struct {
@@ -46,10 +48,12 @@ type Tuner struct {
 // runs, and never below minPct percent. Call Stop to end it and restore the GOGC it found.
 func Tune(floor uint64, minPct int) *Tuner {
 	t := &Tuner{
-		floor:  floor,
-		min:    uint64(minPct),
-		prev:   debug.SetGCPercent(minPct),
-		sample: []metrics.Sample{{Name: liveMetric}},
+		floor: floor,
+		min:   uint64(minPct),
+		prev:  debug.SetGCPercent(minPct),
+	}
+	for _, name := range liveMetrics {
+		t.sample = append(t.sample, metrics.Sample{Name: name})
 	}
 	t.last.Store(int64(minPct))
 	t.adjust()
@@ -87,32 +91,29 @@ func (t *Tuner) adjust() {
 		return
 	}
 	metrics.Read(t.sample)
-	if t.sample[0].Value.Kind() != metrics.KindUint64 {
-		return
+	var v [3]uint64
+	for i, s := range t.sample {
+		if s.Value.Kind() == metrics.KindUint64 {
+			v[i] = s.Value.Uint64()
+		}
 	}
-	live := t.sample[0].Value.Uint64()
-	pct := Percent(live, t.floor, t.min)
+	pct := Percent(v[0], v[1]+v[2], t.floor, t.min)
 	if int64(pct) != t.last.Load() {
 		t.last.Store(int64(pct))
 		debug.SetGCPercent(pct)
 	}
 }
 
-// Percent is the GOGC for a live heap of live bytes: the percentage that makes the heap
-// goal (live × (1 + GOGC/100)) reach floor, but at least minPct and at most 5000.
-func Percent(live, floor, minPct uint64) int {
-	if live == 0 {
-		return maxPercent
-	}
-	if live >= floor {
+// Percent is the GOGC for a live heap of live bytes, with roots (goroutine stacks and
+// globals) of roots bytes: the percentage that makes the runtime's heap goal,
+// live + (live + roots) × GOGC/100, reach floor; at least minPct, and at most what keeps
+// the runtime's minimum goal (4 MiB × GOGC/100) within floor. Before the first
+// collection (live is 0) it is minPct.
+func Percent(live, roots, floor, minPct uint64) int {
+	if live == 0 || live >= floor {
 		return int(minPct)
 	}
-	pct := (floor - live) * 100 / live
-	switch {
-	case pct < minPct:
-		return int(minPct)
-	case pct > maxPercent:
-		return maxPercent
-	}
-	return int(pct)
+	pct := (floor - live) * 100 / (live + roots)
+	maxPct := max(floor*100/heapMinimum, minPct)
+	return int(min(max(pct, minPct), maxPct))
 }

@@ -10,22 +10,24 @@ import (
 func TestPercent(t *testing.T) {
 	const mb = 1 << 20
 	tests := []struct {
-		name             string
-		live, floor, min uint64
-		want             int
+		name                    string
+		live, roots, floor, min uint64
+		want                    int
 	}{
-		{"empty heap", 0, 48 * mb, 200, 5000},
-		{"tiny heap capped", 1 << 10, 48 * mb, 200, 5000},
-		{"small heap reaches the floor", 4 * mb, 48 * mb, 200, 1100},
-		{"heap at a third of the floor", 16 * mb, 48 * mb, 200, 200},
-		{"heap near the floor keeps min", 40 * mb, 48 * mb, 200, 200},
-		{"heap over the floor keeps min", 100 * mb, 48 * mb, 200, 200},
-		{"custom min", 30 * mb, 48 * mb, 50, 60},
+		{"before the first collection", 0, 0, 48 * mb, 200, 200},
+		{"tiny heap capped by the runtime's minimum goal", 1 << 10, 0, 48 * mb, 200, 1200},
+		{"small heap reaches the floor", 4 * mb, 0, 48 * mb, 200, 1100},
+		{"roots count in the goal", 4 * mb, 4 * mb, 48 * mb, 200, 550},
+		{"heap at a third of the floor", 16 * mb, 0, 48 * mb, 200, 200},
+		{"heap near the floor keeps min", 40 * mb, 0, 48 * mb, 200, 200},
+		{"heap over the floor keeps min", 100 * mb, 0, 48 * mb, 200, 200},
+		{"custom min", 30 * mb, 0, 48 * mb, 50, 60},
+		{"floor below the runtime's minimum", 1 * mb, 0, 2 * mb, 100, 100},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Percent(tt.live, tt.floor, tt.min); got != tt.want {
-				t.Errorf("Percent(%d, %d, %d) = %d, want %d", tt.live, tt.floor, tt.min, got, tt.want)
+			if got := Percent(tt.live, tt.roots, tt.floor, tt.min); got != tt.want {
+				t.Errorf("Percent(%d, %d, %d, %d) = %d, want %d", tt.live, tt.roots, tt.floor, tt.min, got, tt.want)
 			}
 		})
 	}
