@@ -28,6 +28,8 @@ const (
 type Result struct {
 	// Fields are the API fields to send, in catalogue order (numbered custom fields by
 	// number). Secret fields are among them: never log them (Field.String hides them).
+	// Rows' Fields may share a backing array, never past their length: appending to them
+	// copies.
 	Fields []Field
 	// Identity names the row's customer.
 	Identity Identity
@@ -61,10 +63,11 @@ func (r Result) Value(name string) (string, bool) {
 // Apply maps one row. Cells missing at the end of a short row are empty.
 func (p *Plan) Apply(row sheet.Row) Result {
 	var res Result
-	chunk, fs := p.fieldSpace()
+	a, fs := p.arena()
 	// slab holds the values the row's cells do not hold as they are (transformed, dates
-	// reformatted), so that a row allocates one backing array for them, not one each.
-	var slab []byte
+	// reformatted), after those of the rows before: rows share its backing array rather
+	// than allocating one each.
+	slab := a.bytes
 	fromRow := false
 	for i := range p.fields {
 		f := &p.fields[i]
@@ -111,9 +114,10 @@ func (p *Plan) Apply(row sheet.Row) Result {
 		}
 		fromRow = true
 	}
-	// The row's fields stay where they are in the chunk: the chunk is passed on past them.
-	*chunk = (*chunk)[:len(*chunk)+len(fs)]
-	p.chunks.Put(chunk)
+	// The row's fields and values stay where they are: the arena is passed on past them.
+	a.fields = a.fields[:len(a.fields)+len(fs)]
+	a.bytes = slab
+	p.arenas.Put(a)
 	res.Fields = fs[:len(fs):len(fs)]
 	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
 	// problem says enough.
@@ -157,23 +161,32 @@ func (f *field) unusual(cell *sheet.Cell, res *Result) (string, action) {
 	return cell.Text, actConvert
 }
 
-// fieldChunk is how many fields Apply allocates at a time, to carve the Fields of many
-// rows from: one allocation of 8 KiB rather than one per row. The rows' Fields share it and
-// keep it alive until the last of them is dropped, which in an importer's pipeline is soon
-// after its neighbours.
+// arena holds the arrays that Apply carves many rows' Fields and made values from: one
+// allocation of 8 KiB for the Fields of some twenty rows (fieldChunk) and one of 4 KiB
+// (slabChunk) for the values of a hundred or so, rather than two per row. Rows share them
+// and keep them alive until the last of them is dropped, which in an importer's pipeline
+// is soon after its neighbours. The parts of either below its length belong to rows and
+// are never written again; a full one is left to its rows and replaced.
+type arena struct {
+	fields []Field
+	bytes  []byte
+}
+
+// fieldChunk is how many fields an arena's Fields array holds.
 const fieldChunk = 256
 
-// fieldSpace returns a chunk of p.chunks with room for the fields of one row, and that room
-// as an empty slice. The caller owns the chunk until it puts it back.
-func (p *Plan) fieldSpace() (*[]Field, []Field) {
-	chunk, _ := p.chunks.Get().(*[]Field)
-	if chunk == nil || cap(*chunk)-len(*chunk) < len(p.fields) {
-		// A full chunk is left to the rows using it.
-		c := make([]Field, 0, max(fieldChunk, len(p.fields)))
-		chunk = &c
+// arena returns an arena of p.arenas with room for the fields of one row, and that room
+// as an empty slice. The caller owns the arena until it puts it back.
+func (p *Plan) arena() (*arena, []Field) {
+	a, _ := p.arenas.Get().(*arena)
+	if a == nil {
+		a = &arena{}
 	}
-	n := len(*chunk)
-	return chunk, (*chunk)[n:n:cap(*chunk)]
+	if cap(a.fields)-len(a.fields) < len(p.fields) {
+		a.fields = make([]Field, 0, max(fieldChunk, len(p.fields)))
+	}
+	n := len(a.fields)
+	return a, a.fields[n:n:cap(a.fields)]
 }
 
 // trimSpace is strings.TrimSpace, with the usual case of text that starts and ends with a
@@ -376,7 +389,8 @@ func compileField(fm *FieldMapping) field {
 // constant or a default).
 func (f *field) convert(s string, cell *sheet.Cell) (string, string) {
 	v, _, reason := f.convertInto(nil, s, cell)
-	return v, reason
+	// A made value would keep a whole slab alive.
+	return strings.Clone(v), reason
 }
 
 // convertInto is convert writing the values it makes (rather than takes from s) into slab,
@@ -447,9 +461,9 @@ func (f *field) convertInto(slab []byte, s string, cell *sheet.Cell) (string, []
 	return s, slab, ""
 }
 
-// slabMin is the smallest backing array Apply starts for a row's values: room for the
-// few a usual row makes.
-const slabMin = 64
+// slabChunk is the smallest backing array growSlab starts: room for the values of a
+// hundred rows or so.
+const slabChunk = 4096
 
 // growSlab returns slab with room for n more bytes. A full slab is not copied: a new one
 // is started, and the strings already made from the old one keep it alive.
@@ -457,7 +471,7 @@ func growSlab(slab []byte, n int) []byte {
 	if cap(slab)-len(slab) >= n {
 		return slab
 	}
-	return make([]byte, 0, max(n, slabMin))
+	return make([]byte, 0, max(n, slabChunk))
 }
 
 // appendSlab appends b to slab and returns the appended bytes as a string sharing slab's

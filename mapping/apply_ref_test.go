@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,9 +132,9 @@ func refCell(r *rand.Rand) sheet.Cell {
 // (fields, identity, problems, hash) for many generated rows of every mapping, short rows
 // and rows of the importer's benchmark included.
 func TestApplyMatchesReference(t *testing.T) {
-	n := 20_000
+	n := 10_000
 	if testing.Short() {
-		n = 2_000
+		n = 1_000
 	}
 	for mi, src := range refMappings {
 		t.Run(fmt.Sprint(mi), func(t *testing.T) {
@@ -362,6 +363,33 @@ func TestAppendDigits(t *testing.T) {
 		}
 		if got, want := string(append2(nil, n)), fmt.Sprintf("%02d", n%100); got != want {
 			t.Fatalf("append2(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestApplyConcurrentArenas: goroutines applying one plan at once (as an importer's mappers do)
+// each get what the reference gives, and their rows' values stay as they were while the
+// others go on.
+func TestApplyConcurrentArenas(t *testing.T) {
+	p := mustBind(t, benchMapping, benchHeader...)
+	const workers, rows = 4, 3000
+	results := make([][]Result, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rows {
+				results[w] = append(results[w], p.Apply(benchRowN(w*rows+i)))
+			}
+		}()
+	}
+	wg.Wait()
+	for w := range workers {
+		for i, got := range results[w] {
+			if want := refApply(p, benchRowN(w*rows+i)); !reflect.DeepEqual(got, want) {
+				t.Fatalf("worker %d row %d:\n got %+v\nwant %+v", w, i, got, want)
+			}
 		}
 	}
 }

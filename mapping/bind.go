@@ -18,9 +18,8 @@ type Plan struct {
 	fields    []field // in catalogue order
 	keyCol    int     // -1 when the mapping has no key
 	keyHeader string
-	// chunks holds *[]Field: arrays that Apply carves the Fields of many rows from (see
-	// fieldChunk), one per goroutine at a time.
-	chunks sync.Pool
+	// arenas holds the *arena that Apply carves rows from, one per goroutine at a time.
+	arenas sync.Pool
 }
 
 // NormalizeHeader is the form in which header texts are compared: trimmed, lower case, with
