@@ -304,7 +304,8 @@ const csvSlabSize = (32<<10 - 8) / int(unsafe.Sizeof(Cell{}))
 type Recycler interface {
 	// Recycle hands back rows the reader returned that the caller is done with: neither
 	// the rows nor their Cells may be used afterwards (the cells' texts may: they stay
-	// as they are). It may be called from any goroutine, also while Next runs.
+	// as they are). It may be called from any goroutine, also while Next runs. Rows
+	// handed back twice are taken once.
 	Recycle(rows []Row)
 }
 
@@ -319,12 +320,21 @@ func (r *csvReader) Recycle(rows []Row) {
 		if len(r.recycled.cells) >= csvRecycleMax {
 			break
 		}
-		if cap(row.Cells) > 0 {
-			r.recycled.cells = append(r.recycled.cells, row.Cells)
+		c := row.Cells[:cap(row.Cells)]
+		// The first cell marks cells handed back already: the same row handed back
+		// twice would otherwise become two rows sharing cells.
+		if len(c) == 0 || c[0].Kind == csvRecycled {
+			continue
 		}
+		c[0].Kind = csvRecycled
+		r.recycled.cells = append(r.recycled.cells, c)
 	}
 	r.recycled.n.Store(int32(len(r.recycled.cells)))
 }
+
+// csvRecycled is the Kind of the first cell of cells handed back by Recycle, until they
+// are used again.
+const csvRecycled Kind = 255
 
 // cells returns n cells of their own (their capacity is n: appending to a row's cells
 // does not reach into the next row's): zero cells when fresh, else recycled ones, which

@@ -132,3 +132,53 @@ func csvReadFile(tb testing.TB, path string) []csvRow {
 	}
 	return rows
 }
+
+// TestCSVRecycleTwice hands the same rows back twice: each row's cells must still be
+// used for one new row only.
+func TestCSVRecycleTwice(t *testing.T) {
+	var in strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&in, "a%d,b%d,c%d\n", i, i, i)
+	}
+	r, err := csvFromString(t, in.String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rc := r.(Recycler)
+	var first []Row
+	for range 10 {
+		row, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		first = append(first, row)
+	}
+	rc.Recycle(first)
+	rc.Recycle(first)
+	rc.Recycle(first[:3])
+	var held []Row
+	var texts [][]string
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, row)
+		texts = append(texts, row.Texts())
+	}
+	for i, row := range held {
+		if !slices.Equal(row.Texts(), texts[i]) {
+			t.Fatalf("row %d changed to %q, was %q: two rows share cells", row.Number, row.Texts(), texts[i])
+		}
+		if row.Cells[0].Kind != String {
+			t.Fatalf("row %d: first cell %v", row.Number, row.Cells[0].Kind)
+		}
+	}
+	if len(held) != 190 {
+		t.Fatalf("%d rows after the first 10, want 190", len(held))
+	}
+}
