@@ -20,10 +20,12 @@ import (
 // earlier batch is on disk.
 //
 // The checkpointer, a second goroutine, copies the entries logged into bbolt when enough
-// have gathered (tuning.checkpointEntries identities, or four times as many records) or
-// the oldest has waited long enough (tuning.checkpointAge): it prepares a new segment, has the log writer switch to it and
-// freeze the entries written so far, copies those into bbolt in one transaction, then
-// deletes the old segment and drops the frozen entries. Writes go on meanwhile.
+// have gathered (tuning.checkpointEntries identities, or four times as many records), or
+// tuning.checkpointAge after the last checkpoint if anything was written: it prepares a
+// new segment, has the log writer switch to it and freeze the entries written so far,
+// copies those into bbolt in one transaction, then deletes the old segment and drops the
+// frozen entries. Writes go on meanwhile. Few, large checkpoints cost less than many
+// small ones: each rewrites every bbolt page its keys fall on.
 
 // walBatch is a group of writes that reach the disk with one sync.
 type walBatch struct {
