@@ -9,10 +9,9 @@ import (
 
 // allocSlots returns n zeroed slots in an anonymous private memory mapping, outside the Go
 // heap, and the mapping (for freeSlots). The kernel hands out zero pages as they are first
-// written, so the untouched part of a table costs nothing; with populate, the caller is
-// about to write most of them, and they are handed out at once where the system allows.
-// Where mapping fails, the slots come from the Go heap and mem is nil.
-func allocSlots(n int, populate bool) (slots []dupSlot, mem []byte) {
+// written, so the untouched part of a table costs nothing. Where mapping fails, the slots
+// come from the Go heap and mem is nil.
+func allocSlots(n int) (slots []dupSlot, mem []byte) {
 	mem, err := syscall.Mmap(-1, 0, n*int(unsafe.Sizeof(dupSlot{})),
 		syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
 	if err != nil {
@@ -20,9 +19,6 @@ func allocSlots(n int, populate bool) (slots []dupSlot, mem []byte) {
 	}
 	if len(mem) >= dupHugeBytes {
 		hugeSlots(mem)
-	}
-	if populate {
-		populateSlots(mem)
 	}
 	// A mapping is page-aligned, which is more than a dupSlot needs.
 	return unsafe.Slice((*dupSlot)(unsafe.Pointer(unsafe.SliceData(mem))), n), mem

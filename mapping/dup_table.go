@@ -164,14 +164,30 @@ func (t *dupTable) resize(homes int) {
 			next = max(next, int(hi)) + 1
 		}
 	}
-	// A table that grows is filled to three quarters at once.
-	t.slots, t.mem = allocSlots(max(homes+dupPad(homes), next+dupPad(homes)/2), len(old) > 0)
+	t.slots, t.mem = allocSlots(max(homes+dupPad(homes), next+dupPad(homes)/2))
 	t.homes = uint64(homes)
 	t.limit = int(float64(homes) * dupMaxLoad)
 	next = 0
 	dropped, step := 0, dupDropBytes(len(oldMem))
+	populated, ahead := 0, dupDropBytes(len(t.mem))
 	for lo := 0; lo < len(old); lo += dupChunkSlots {
 		hi := min(lo+dupChunkSlots, len(old))
+		// The rehash is about to write most of the pages up to where this chunk's last
+		// entry goes (by its home, give or take a run): they are handed out a step
+		// ahead, in one call each, rather than one fault at a time.
+		if t.mem != nil {
+			if fp := old[hi-1].key() & dupFP; fp != 0 || hi == len(old) {
+				end, _ := bits.Mul64(fp, uint64(homes))
+				want := min(len(t.mem), ((int(end)+dupChunkSlots)*dupSlotBytes+ahead)/ahead*ahead)
+				if hi == len(old) {
+					want = len(t.mem)
+				}
+				if want > populated {
+					populateSlots(t.mem[populated:want])
+					populated = want
+				}
+			}
+		}
 		for _, s := range old[lo:hi] {
 			fp := s.key() & dupFP
 			if fp == 0 {
