@@ -132,9 +132,9 @@ func refCell(r *rand.Rand) sheet.Cell {
 // (fields, identity, problems, hash) for many generated rows of every mapping, short rows
 // and rows of the importer's benchmark included.
 func TestApplyMatchesReference(t *testing.T) {
-	n := 10_000
+	n := 4_000
 	if testing.Short() {
-		n = 1_000
+		n = 500
 	}
 	for mi, src := range refMappings {
 		t.Run(fmt.Sprint(mi), func(t *testing.T) {
@@ -274,7 +274,7 @@ func TestNeedsCase(t *testing.T) {
 			}
 		}
 		r := rand.New(rand.NewPCG(5, 6))
-		for range 100_000 {
+		for range 20_000 {
 			b := make([]byte, r.IntN(40))
 			for i := range b {
 				b[i] = byte(r.IntN(128))
@@ -372,7 +372,7 @@ func TestAppendDigits(t *testing.T) {
 // others go on.
 func TestApplyConcurrentArenas(t *testing.T) {
 	p := mustBind(t, benchMapping, benchHeader...)
-	const workers, rows = 4, 3000
+	const workers, rows = 4, 1000
 	results := make([][]Result, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
