@@ -14,8 +14,9 @@ import (
 // BenchmarkFinishParallel measures one row's state writes (Begin, then Finish) from 8
 // goroutines through the Store's log, and through bbolt's own DB.Batch, against a
 // baseline of one goroutine committing one bbolt transaction per call; and Begin then
-// FinishAsync, as a send run writes, with the time spent in Begin. Each reports rows/s
-// and its speed as a multiple of the baseline's.
+// FinishAsync, as a send run writes, with the time spent in Begin (also as a multiple of
+// one bare log sync's). Each reports rows/s and its speed as a multiple of the
+// baseline's.
 func BenchmarkFinishParallel(b *testing.B) {
 	var baseline float64 // rows/s
 	rows := func(b *testing.B) float64 { return float64(b.N) / b.Elapsed().Seconds() }
@@ -61,27 +62,55 @@ func BenchmarkFinishParallel(b *testing.B) {
 		report(b)
 		b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/sync")
 	})
-	b.Run("begin-then-finish-async-8", func(b *testing.B) {
-		// As a send run's workers write: Begin before the request, FinishAsync after it.
-		s := openTB(b, filepath.Join(b.TempDir(), "1.db"))
-		var waited atomic.Int64 // ns spent in Begin
-		parallel8(b, func() error {
-			k := id()
-			t0 := time.Now()
-			if err := s.Begin(k); err != nil {
-				return err
-			}
-			waited.Add(int64(time.Since(t0)))
-			s.FinishAsync(k, sent)
-			return nil
-		})
-		if err := s.Flush(); err != nil {
+	// One write and fdatasync of a log batch, alone: what a Begin cannot do without.
+	var syncNs float64
+	b.Run("log-sync-1", func(b *testing.B) {
+		g, err := createSegment(filepath.Join(b.TempDir(), "1.db"), 1)
+		if err != nil {
 			b.Fatal(err)
 		}
-		report(b)
-		b.ReportMetric(float64(waited.Load())/float64(b.N)/1e3, "us/Begin")
-		b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/sync")
+		defer g.f.Close()
+		batch := make([]byte, 400) // eight records
+		for b.Loop() {
+			if err := g.append(batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		syncNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		b.ReportMetric(syncNs/1e3, "us/sync")
 	})
+	for _, request := range []time.Duration{0, 500 * time.Microsecond} {
+		b.Run(fmt.Sprintf("begin-then-finish-async-8/request-%v", request), func(b *testing.B) {
+			// As a send run's workers write: Begin before the request, FinishAsync after
+			// it. syncs/Begin is the time spent in Begin over log-sync-1's time: between
+			// 1 (a sync of its own, at once) and 2 (the one in progress, then its own).
+			s := openTB(b, filepath.Join(b.TempDir(), "1.db"))
+			var waited atomic.Int64 // ns spent in Begin
+			parallel8(b, func() error {
+				k := id()
+				t0 := time.Now()
+				if err := s.Begin(k); err != nil {
+					return err
+				}
+				waited.Add(int64(time.Since(t0)))
+				if request > 0 {
+					time.Sleep(request)
+				}
+				s.FinishAsync(k, sent)
+				return nil
+			})
+			if err := s.Flush(); err != nil {
+				b.Fatal(err)
+			}
+			report(b)
+			perBegin := float64(waited.Load()) / float64(b.N)
+			b.ReportMetric(perBegin/1e3, "us/Begin")
+			if syncNs > 0 {
+				b.ReportMetric(perBegin/syncNs, "syncs/Begin")
+			}
+			b.ReportMetric(float64(s.writes.Load())/float64(s.commits.Load()), "writes/sync")
+		})
+	}
 	b.Run("bolt-batch-2ms-8", func(b *testing.B) {
 		s := openTB(b, filepath.Join(b.TempDir(), "1.db"))
 		s.db.MaxBatchDelay = 2 * time.Millisecond
