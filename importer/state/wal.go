@@ -250,16 +250,3 @@ func (g *segment) append(b []byte) error {
 	g.off = end
 	return nil
 }
-
-// syncDir makes the directory's entries (files created or removed) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
