@@ -99,6 +99,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, setupErr(err)
 	}
+	if opt.Store == nil {
+		// No hash is stored: it only serves the duplicate warning, within this run.
+		plan.UseProcessHash()
+	}
 	w, err := report.Create(opt.Results, header.Texts())
 	if err != nil {
 		return nil, setupErr(err)

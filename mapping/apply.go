@@ -3,6 +3,7 @@ package mapping
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"unicode"
@@ -127,7 +128,11 @@ func (p *Plan) Apply(row sheet.Row) Result {
 	if p.keyCol >= 0 && p.keyCol < len(row.Cells) {
 		res.Identity.Key = trimSpace(row.Cells[p.keyCol].Text)
 	}
-	res.Hash = HashFields(res.Fields)
+	if p.processHash {
+		res.Hash = p.processHashOf(res.Fields)
+	} else {
+		res.Hash = HashFields(res.Fields)
+	}
 	return res
 }
 
@@ -223,6 +228,20 @@ func HashFields(fields []Field) [16]byte {
 	sum := sha256.Sum256(b)
 	var h [16]byte
 	copy(h[:], sum[:16])
+	return h
+}
+
+// processHashOf is Result.Hash under UseProcessHash.
+func (p *Plan) processHashOf(fields []Field) [16]byte {
+	var buf [512]byte
+	b := buf[:0]
+	for i := range fields {
+		b = appendLenString(b, fields[i].Name)
+		b = appendLenString(b, fields[i].Value)
+	}
+	var h [16]byte
+	binary.LittleEndian.PutUint64(h[:8], maphash.Bytes(p.hashSeeds[0], b))
+	binary.LittleEndian.PutUint64(h[8:], maphash.Bytes(p.hashSeeds[1], b))
 	return h
 }
 

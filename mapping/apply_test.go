@@ -446,3 +446,41 @@ func TestHashStable(t *testing.T) {
 		t.Error("length prefix missing: different fields hash the same")
 	}
 }
+
+// TestUseProcessHash: the per-process hash tells rows apart exactly as the stable one does,
+// leaves everything else of the Result as it was, and differs from the stable hash.
+func TestUseProcessHash(t *testing.T) {
+	const yaml = `key: Customer ID
+fields:
+  first_name: { column: First Name, transform: [trim, title] }
+  email: { column: Email, transform: [trim, lower] }
+`
+	header := []string{"Customer ID", "First Name", "Email"}
+	stable := mustBind(t, yaml, header...)
+	fast := mustBind(t, yaml, header...)
+	fast.UseProcessHash()
+	rows := []sheet.Row{
+		textRow("C1", "ann", "ann@example.com"),
+		textRow("C1", " Ann ", "ANN@example.com"), // the same fields once transformed
+		textRow("C1", "ann", "ann2@example.com"),
+		textRow("C2", "bob", "bob@example.com"),
+		textRow("C3", "", ""),
+	}
+	for i, a := range rows {
+		ra, fa := stable.Apply(a), fast.Apply(a)
+		if fa.Hash == ra.Hash {
+			t.Errorf("row %d: process hash equals the stable SHA-256 hash", i)
+		}
+		fa.Hash, ra.Hash = [16]byte{}, [16]byte{}
+		if !reflect.DeepEqual(fa, ra) {
+			t.Errorf("row %d: results differ beyond the hash:\n%+v\n%+v", i, fa, ra)
+		}
+		for j, b := range rows {
+			sameStable := stable.Apply(a).Hash == stable.Apply(b).Hash
+			sameFast := fast.Apply(a).Hash == fast.Apply(b).Hash
+			if sameStable != sameFast {
+				t.Errorf("rows %d and %d: stable hashes equal %v, process hashes equal %v", i, j, sameStable, sameFast)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +21,20 @@ type Plan struct {
 	keyHeader string
 	// arenas holds the *arena that Apply carves rows from, one per goroutine at a time.
 	arenas sync.Pool
+	// processHash: Result.Hash is a per-process fingerprint (see UseProcessHash).
+	processHash bool
+	hashSeeds   [2]maphash.Seed
+}
+
+// UseProcessHash makes Apply fill Result.Hash with a fingerprint that holds only within
+// this process: two 64-bit maphash values of the same encoding as HashFields, with seeds
+// of the Plan's own, several times cheaper than the SHA-256. It is for runs that keep no
+// state, where the hash only tells apart two rows of one customer within the file (the
+// duplicate warning); a hash that is stored must come from HashFields. Call it before
+// the first Apply.
+func (p *Plan) UseProcessHash() {
+	p.processHash = true
+	p.hashSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 }
 
 // NormalizeHeader is the form in which header texts are compared: trimmed, lower case, with
