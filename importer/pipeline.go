@@ -214,5 +214,6 @@ func (r *runner) next() (j *job, ok bool, err error) {
 		j.res.Problems = append(j.res.Problems, p)
 		j.msgs = append(j.msgs, p.String())
 	}
+	r.reserveDups()
 	return j, true, nil
 }
