@@ -620,3 +620,31 @@ func TestKilledWorkersOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestLogWriteFails: once a log write fails, the write waiting for it, every later
+// write and Flush (for FinishAsync) report it; the state still reopens.
+func TestLogWriteFails(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "1.db")
+	s := openTuned(t, path, noCheckpoints)
+	must(t, s.Begin("key:a"))
+	must(t, s.seg.f.Close()) // the writer is idle: nothing else touches the segment now
+	err := s.Begin("key:b")
+	if err == nil || !strings.Contains(err.Error(), segmentPath(path, 1)) {
+		t.Errorf("Begin after the log broke: %v, want an error naming the log", err)
+	}
+	if err2 := s.Finish("key:c", Entry{Code: "1"}); err2 == nil || err2.Error() != err.Error() {
+		t.Errorf("Finish after the failure: %v, want the same error", err2)
+	}
+	s.FinishAsync("key:d", Entry{Code: "2"})
+	if err := s.Flush(); err == nil {
+		t.Error("Flush after a failed FinishAsync: nil")
+	}
+	if err := s.Close(); err == nil {
+		t.Error("Close: nil, want the failure")
+	}
+	s = openTB(t, path)
+	if e, ok := mustGet(t, s, "key:a"); !ok || !e.InFlight {
+		t.Errorf("key:a = %+v, %v", e, ok)
+	}
+}
