@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode"
@@ -231,17 +232,22 @@ func HashFields(fields []Field) [16]byte {
 	return h
 }
 
-// processHashOf is Result.Hash under UseProcessHash.
+// processHashOf is Result.Hash under UseProcessHash: each name and value hashed on its
+// own (no encoding to build), chained with xor-multiply steps, in two independent lanes.
 func (p *Plan) processHashOf(fields []Field) [16]byte {
-	var buf [512]byte
-	b := buf[:0]
+	const m1, m2 = 0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53
+	a, b := uint64(len(fields)), ^uint64(len(fields))
 	for i := range fields {
-		b = appendLenString(b, fields[i].Name)
-		b = appendLenString(b, fields[i].Value)
+		n := maphash.String(p.hashSeeds[0], fields[i].Name)
+		v := maphash.String(p.hashSeeds[1], fields[i].Value)
+		a = bits.RotateLeft64((a^n)*m1, 31)
+		a = bits.RotateLeft64((a^v)*m2, 29)
+		b = bits.RotateLeft64((b^v)*m1, 27)
+		b = bits.RotateLeft64((b^n)*m2, 33)
 	}
 	var h [16]byte
-	binary.LittleEndian.PutUint64(h[:8], maphash.Bytes(p.hashSeeds[0], b))
-	binary.LittleEndian.PutUint64(h[8:], maphash.Bytes(p.hashSeeds[1], b))
+	binary.LittleEndian.PutUint64(h[:8], a)
+	binary.LittleEndian.PutUint64(h[8:], b)
 	return h
 }
 

@@ -123,3 +123,35 @@ func BenchmarkApplyReference(b *testing.B) {
 	b.ReportMetric(float64(ref.Nanoseconds())/float64(b.N), "ref-ns/row")
 	b.ReportMetric(float64(ours)/float64(ref), "x-reference")
 }
+
+// BenchmarkHash: the per-process hash of UseProcessHash against the stable SHA-256 one,
+// over the fields of the benchmark rows (x-stable: its time over HashFields's).
+func BenchmarkHash(b *testing.B) {
+	p := mustBind(b, benchMapping, benchHeader...)
+	p.UseProcessHash()
+	fields := make([][]Field, 96)
+	for i := range fields {
+		fields[i] = p.Apply(benchRowN(i)).Fields
+	}
+	var fast, stable time.Duration
+	var sink byte
+	for i := 0; b.Loop(); i++ {
+		f := fields[i%len(fields)]
+		t0 := time.Now()
+		for range 64 {
+			h := p.processHashOf(f)
+			sink ^= h[0]
+		}
+		t1 := time.Now()
+		for range 64 {
+			h := HashFields(f)
+			sink ^= h[0]
+		}
+		t2 := time.Now()
+		fast += t1.Sub(t0)
+		stable += t2.Sub(t1)
+	}
+	_ = sink
+	b.ReportMetric(float64(fast.Nanoseconds())/float64(b.N*64), "ns/row")
+	b.ReportMetric(fast.Seconds()/stable.Seconds(), "x-stable")
+}
