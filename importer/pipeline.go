@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/custimport/custimport/importer/sheet"
 )
@@ -15,6 +16,10 @@ import (
 // batchRows is how many rows travel together through the mapping pipeline: enough to
 // make the hand-offs between goroutines cheap, few enough to keep memory small.
 const batchRows = 128
+
+// jobSlab is how many jobs are allocated together: as many as fit in the largest small
+// allocation (32 KiB), which costs far less than a large one.
+const jobSlab = (32<<10 - 8) / int(unsafe.Sizeof(job{}))
 
 // batch is a run of consecutive rows: read by the reader goroutine, mapped by one mapper,
 // consumed in input order by the dispatcher.
@@ -58,8 +63,9 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 		go func() {
 			defer p.wg.Done()
 			for b := range work {
-				// One allocation each for the batch's jobs and their input texts.
-				jobs := make([]job, len(b.rows))
+				// Jobs come from a few allocations, each small enough for the
+				// allocator's fast path; the input texts from one.
+				var jobs []job
 				cells := 0
 				for _, row := range b.rows {
 					cells += len(row.Cells)
@@ -67,10 +73,15 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 				texts := make([]string, cells)
 				b.jobs = make([]*job, len(b.rows))
 				for i, row := range b.rows {
+					if len(jobs) == 0 {
+						jobs = make([]job, min(jobSlab, len(b.rows)-i))
+					}
+					j := &jobs[0]
+					jobs = jobs[1:]
 					n := len(row.Cells)
-					r.mapRow(&jobs[i], row, texts[:n:n])
+					r.mapRow(j, row, texts[:n:n])
 					texts = texts[n:]
-					b.jobs[i] = &jobs[i]
+					b.jobs[i] = j
 				}
 				if recycler != nil {
 					recycler.Recycle(b.rows)
