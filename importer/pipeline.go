@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/custimport/custimport/importer/sheet"
+	"github.com/custimport/custimport/mapping"
 )
 
 // batchRows is how many rows travel together through the mapping pipeline: enough to
@@ -62,6 +63,7 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 	for range mappers {
 		go func() {
 			defer p.wg.Done()
+			m := r.plan.NewMapper()
 			for b := range work {
 				// Jobs come from a few allocations, each small enough for the
 				// allocator's fast path; the input texts from one.
@@ -79,7 +81,7 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 					j := &jobs[0]
 					jobs = jobs[1:]
 					n := len(row.Cells)
-					r.mapRow(j, row, texts[:n:n])
+					r.mapRow(m, j, row, texts[:n:n])
 					texts = texts[n:]
 					b.jobs[i] = j
 				}
@@ -155,9 +157,10 @@ func (p *pipeline) stop() {
 	p.wg.Wait()
 }
 
-// mapRow maps one row into j: everything about a row that does not depend on the rows
-// before it. input has room for the row's texts. It runs on several goroutines at once.
-func (r *runner) mapRow(j *job, row sheet.Row, input []string) {
+// mapRow maps one row into j with m, the mapper of the calling goroutine: everything about
+// a row that does not depend on the rows before it. input has room for the row's texts.
+// It runs on several goroutines at once.
+func (r *runner) mapRow(m *mapping.Mapper, j *job, row sheet.Row, input []string) {
 	j.number = row.Number
 	for i, c := range row.Cells {
 		input[i] = c.Text
@@ -168,7 +171,7 @@ func (r *runner) mapRow(j *job, row sheet.Row, input []string) {
 			j.input[c] = "[redacted]"
 		}
 	}
-	j.res = r.plan.Apply(row)
+	j.res = m.Apply(row)
 	if extra := extraCells(row, r.width); extra > 0 {
 		j.msgs = append(j.msgs, fmt.Sprintf("warning: %d cells beyond the header's %d columns were ignored", extra, r.width))
 	}

@@ -64,8 +64,33 @@ func (r Result) Value(name string) (string, bool) {
 
 // Apply maps one row. Cells missing at the end of a short row are empty.
 func (p *Plan) Apply(row sheet.Row) Result {
+	a, _ := p.arenas.Get().(*arena)
+	if a == nil {
+		a = &arena{}
+	}
+	res := p.apply(a, row)
+	p.arenas.Put(a)
+	return res
+}
+
+// A Mapper maps rows with a Plan in one goroutine: Plan.Apply without the round trip to
+// the Plan's pool of arenas that each call of Plan.Apply makes. A Mapper is not safe for
+// concurrent use; its results are as Plan.Apply's, and stay valid after the Mapper is gone.
+type Mapper struct {
+	p *Plan
+	a arena
+}
+
+// NewMapper returns a Mapper of p.
+func (p *Plan) NewMapper() *Mapper { return &Mapper{p: p} }
+
+// Apply is Plan.Apply.
+func (m *Mapper) Apply(row sheet.Row) Result { return m.p.apply(&m.a, row) }
+
+// apply maps one row with the arena a, which it owns meanwhile.
+func (p *Plan) apply(a *arena, row sheet.Row) Result {
 	var res Result
-	a, fs := p.arena()
+	fs := p.fieldSpace(a)
 	// slab holds the values the row's cells do not hold as they are (transformed, dates
 	// reformatted), after those of the rows before: rows share its backing array rather
 	// than allocating one each.
@@ -119,7 +144,6 @@ func (p *Plan) Apply(row sheet.Row) Result {
 	// The row's fields and values stay where they are: the arena is passed on past them.
 	a.fields = a.fields[:len(a.fields)+len(fs)]
 	a.bytes = slab
-	p.arenas.Put(a)
 	res.Fields = fs[:len(fs):len(fs)]
 	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
 	// problem says enough.
@@ -181,18 +205,14 @@ type arena struct {
 // fieldChunk is how many fields an arena's Fields array holds.
 const fieldChunk = 256
 
-// arena returns an arena of p.arenas with room for the fields of one row, and that room
-// as an empty slice. The caller owns the arena until it puts it back.
-func (p *Plan) arena() (*arena, []Field) {
-	a, _ := p.arenas.Get().(*arena)
-	if a == nil {
-		a = &arena{}
-	}
+// fieldSpace makes room in a for the fields of one row and returns that room as an empty
+// slice.
+func (p *Plan) fieldSpace(a *arena) []Field {
 	if cap(a.fields)-len(a.fields) < len(p.fields) {
 		a.fields = make([]Field, 0, max(fieldChunk, len(p.fields)))
 	}
 	n := len(a.fields)
-	return a, a.fields[n:n:cap(a.fields)]
+	return a.fields[n:n:cap(a.fields)]
 }
 
 // trimSpace is strings.TrimSpace, with the usual case of text that starts and ends with a

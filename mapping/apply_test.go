@@ -484,3 +484,20 @@ fields:
 		}
 	}
 }
+
+// TestMapper: a Mapper gives what Plan.Apply gives, and earlier results stay intact while
+// it maps many more rows.
+func TestMapper(t *testing.T) {
+	p := mustBind(t, benchMapping, benchHeader...)
+	m := p.NewMapper()
+	const n = 3000
+	got := make([]Result, n)
+	for i := range n {
+		got[i] = m.Apply(benchRowN(i))
+	}
+	for i := range n {
+		if want := p.Apply(benchRowN(i)); !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("row %d: Mapper gave\n%+v\nPlan.Apply gives\n%+v", i, got[i], want)
+		}
+	}
+}
