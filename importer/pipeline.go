@@ -224,6 +224,16 @@ func (r *runner) next() (j *job, ok bool, err error) {
 	}
 	j.seq = r.seq
 	r.seq++
+	if r.pipe.next == 1 {
+		// The first row of a batch: let the duplicate checks of the whole batch
+		// overlap their cache misses.
+		rs := append(r.prefetch[:0], &j.res)
+		for _, q := range r.pipe.cur.jobs[1:] {
+			rs = append(rs, &q.res)
+		}
+		r.dups.Prefetch(rs)
+		r.prefetch = rs
+	}
 	if p, dup := r.dups.Check(j.number, j.res); dup {
 		j.res.Problems = append(j.res.Problems, p)
 		j.msgs = append(j.msgs, p.String())

@@ -198,6 +198,7 @@ type runner struct {
 	// rowsHint is the estimated number of rows of the input, 0 when unknown (see
 	// reserveDups).
 	rowsHint int
+	prefetch []*mapping.Result // reused by next
 	sum      *report.Summary
 	lim      *limiter
 	log      *zap.Logger

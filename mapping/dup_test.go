@@ -673,3 +673,43 @@ func BenchmarkDupIndexReference(b *testing.B) {
 	b.ReportMetric(refPerEntry, "ref-table-bytes/entry")
 	b.ReportMetric(reservedPerEntry, "reserved-bytes/entry")
 }
+
+// TestDupPrefetch: Prefetch changes nothing that Check reports.
+func TestDupPrefetch(t *testing.T) {
+	plain, pre := NewDupIndex(), NewDupIndex()
+	defer plain.Close()
+	defer pre.Close()
+	const n = 20000
+	rs := make([]Result, n)
+	for i := range rs {
+		rs[i].Identity.Key = fmt.Sprintf("K%d", i%7000)
+		if i%3 == 0 {
+			rs[i].Identity.Code = fmt.Sprintf("%d", 1000+i%5000)
+		}
+		rs[i].Hash[0], rs[i].Hash[1] = byte(i%5), byte(i%11)
+	}
+	for lo := 0; lo < n; lo += 128 {
+		batch := rs[lo:min(lo+128, n)]
+		ptrs := make([]*Result, len(batch))
+		for i := range batch {
+			ptrs[i] = &batch[i]
+		}
+		pre.Prefetch(ptrs)
+		for i, r := range batch {
+			p1, d1 := plain.Check(lo+i+2, r)
+			p2, d2 := pre.Check(lo+i+2, r)
+			if d1 != d2 || p1 != p2 {
+				t.Fatalf("row %d: Check says (%v, %v) with Prefetch, (%v, %v) without", lo+i+2, p2, d2, p1, d1)
+			}
+		}
+	}
+	if plain.Len() != pre.Len() {
+		t.Errorf("Len %d with Prefetch, %d without", pre.Len(), plain.Len())
+	}
+	empty := NewDupIndex()
+	defer empty.Close()
+	empty.Prefetch([]*Result{&rs[0]}) // before any Check: no table yet
+	if empty.Len() != 0 {
+		t.Errorf("Prefetch added entries: %d", empty.Len())
+	}
+}
