@@ -96,6 +96,8 @@ func (p *Plan) apply(a *arena, row sheet.Row) Result {
 	// than allocating one each.
 	slab := a.bytes
 	fromRow := false
+	// ph, ph2: the per-process hash (UseProcessHash), folded as fields are added.
+	ph, ph2 := p.hashSeed0, p.hashSeed1
 	for i := range p.fields {
 		f := &p.fields[i]
 		cell := &noCell
@@ -105,6 +107,9 @@ func (p *Plan) apply(a *arena, row sheet.Row) Result {
 			if f.constVal != "" {
 				fs = append(fs, Field{Name: f.name, Value: f.constVal})
 				f.noteIdentity(&res.Identity, f.constVal)
+				if p.processHash {
+					ph, ph2 = p.foldField(ph, ph2, i, f.constVal)
+				}
 			}
 			continue
 		}
@@ -118,6 +123,9 @@ func (p *Plan) apply(a *arena, row sheet.Row) Result {
 			} else if next == actDefault {
 				fs = append(fs, Field{Name: f.name, Value: v})
 				f.noteIdentity(&res.Identity, v)
+				if p.processHash {
+					ph, ph2 = p.foldField(ph, ph2, i, v)
+				}
 				continue
 			}
 		}
@@ -139,6 +147,9 @@ func (p *Plan) apply(a *arena, row sheet.Row) Result {
 		if f.ident != identNone {
 			f.noteIdentity(&res.Identity, v)
 		}
+		if p.processHash {
+			ph, ph2 = p.foldField(ph, ph2, i, v)
+		}
 		fromRow = true
 	}
 	// The row's fields and values stay where they are: the arena is passed on past them.
@@ -154,7 +165,8 @@ func (p *Plan) apply(a *arena, row sheet.Row) Result {
 		res.Identity.Key = trimSpace(row.Cells[p.keyCol].Text)
 	}
 	if p.processHash {
-		res.Hash = p.processHashOf(res.Fields)
+		binary.LittleEndian.PutUint64(res.Hash[:8], mix64(ph^uint64(len(fs))))
+		binary.LittleEndian.PutUint64(res.Hash[8:], mix64(ph2+uint64(len(fs))))
 	} else {
 		res.Hash = HashFields(res.Fields)
 	}
@@ -252,23 +264,25 @@ func HashFields(fields []Field) [16]byte {
 	return h
 }
 
-// processHashOf is Result.Hash under UseProcessHash: each name and value hashed on its
-// own (no encoding to build), chained with xor-multiply steps, in two independent lanes.
-func (p *Plan) processHashOf(fields []Field) [16]byte {
-	const m1, m2 = 0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53
-	a, b := uint64(len(fields)), ^uint64(len(fields))
-	for i := range fields {
-		n := maphash.String(p.hashSeeds[0], fields[i].Name)
-		v := maphash.String(p.hashSeeds[1], fields[i].Value)
-		a = bits.RotateLeft64((a^n)*m1, 31)
-		a = bits.RotateLeft64((a^v)*m2, 29)
-		b = bits.RotateLeft64((b^v)*m1, 27)
-		b = bits.RotateLeft64((b^n)*m2, 33)
-	}
-	var h [16]byte
-	binary.LittleEndian.PutUint64(h[:8], a)
-	binary.LittleEndian.PutUint64(h[8:], b)
-	return h
+// foldField folds the field at index i of the plan, of value v, into the per-process
+// hash lanes a and b (UseProcessHash). The index stands for the field's name: within a
+// Plan, the same index is the same name.
+func (p *Plan) foldField(a, b uint64, i int, v string) (uint64, uint64) {
+	const m1, m2 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f
+	h := maphash.String(p.hashSeeds[0], v)
+	a = bits.RotateLeft64((a^h^uint64(i)<<48)*m1, 31)
+	b = bits.RotateLeft64((b+h)*m2^uint64(i+1), 29)
+	return a, b
+}
+
+// mix64 is a 64-bit finaliser (murmur3's fmix64).
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
 }
 
 // appendLenString appends s prefixed by its length as a uvarint.
