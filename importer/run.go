@@ -35,6 +35,9 @@ type job struct {
 	fields []mapping.Field
 	// laneCode is the code an earlier row of the same key got in this run.
 	laneCode string
+	// laneUnknown is the number of an earlier row of the same key that got no answer in
+	// this run, so may have created the customer; 0 when none.
+	laneUnknown int
 
 	// outcome
 	status    report.Status
@@ -503,6 +506,12 @@ func (r *runner) prepare(j *job) error {
 		j.fields = withCode(j.fields, j.laneCode)
 		j.named = true
 	}
+	if j.laneUnknown != 0 && !j.named && !r.opt.Force {
+		j.status = report.StatusUnknown
+		j.errMsg = fmt.Sprintf("an earlier row of this customer (row %d) got no answer, so it may have created the customer; "+
+			"not sent so as not to create it twice (add the customer's code to the rows, or use --force)", j.laneUnknown)
+		return r.release(j)
+	}
 	if r.opt.Store != nil && j.id != "" {
 		e, ok, err := r.opt.Store.Get(j.id)
 		if err != nil {
@@ -545,9 +554,17 @@ func (r *runner) release(j *job) error {
 	for _, n := range j.next {
 		// A later row of the same key without a code of its own updates the customer
 		// this row created or updated, even with no state database.
-		if j.code != "" && n.res.Identity.Code == "" && n.laneCode == "" &&
-			j.res.Identity.Key != "" && j.res.Identity.Key == n.res.Identity.Key {
+		sameKey := j.res.Identity.Key != "" && j.res.Identity.Key == n.res.Identity.Key
+		if j.code != "" && n.res.Identity.Code == "" && n.laneCode == "" && sameKey {
 			n.laneCode = j.code
+		}
+		// After a row of the key that may have created the customer unseen, a later
+		// row of the key with no code would create it a second time.
+		if j.status == report.StatusUnknown && j.code == "" && n.laneCode == "" && n.laneUnknown == 0 && sameKey {
+			n.laneUnknown = j.number
+			if j.laneUnknown != 0 {
+				n.laneUnknown = j.laneUnknown
+			}
 		}
 		n.deps--
 		if n.deps == 0 {

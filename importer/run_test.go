@@ -119,6 +119,42 @@ func TestRunUnknownAfterDrop(t *testing.T) {
 	}
 }
 
+// TestRunUnknownKeyLane: after a row of a key ends unknown (it may have created the
+// customer), later rows of that key without a code are not sent either, with or without
+// a state: each would create the customer again.
+func TestRunUnknownKeyLane(t *testing.T) {
+	for _, withState := range []bool{false, true} {
+		t.Run(fmt.Sprintf("state=%v", withState), func(t *testing.T) {
+			env := newEnv(t, sandbox.Config{DropRate: 1})
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
+				"K1,,Ann,A,a@example.com\n"+
+				"K1,,Anne,A,a@example.com\n"+
+				"K1,,Annie,A,a@example.com\n"+
+				"K2,,Bob,B,b@example.com\n")
+			o := runOpts(t, env, parseMapping(t, customerMapping), in)
+			if withState {
+				o.Store = openStore(t, filepath.Join(dir, "state.db"), false)
+			}
+			mustRun(t, o)
+			rows := readResults(t, in+".results.csv")
+			for i, r := range rows {
+				if r["status"] != "unknown" {
+					t.Errorf("row %d: %s, want unknown", i+2, r["status"])
+				}
+			}
+			for _, i := range []int{1, 2} {
+				if !strings.Contains(rows[i]["message"], "earlier row of this customer (row 2)") || rows[i]["attempts"] != "0" {
+					t.Errorf("row %d: %q after %s attempts, want the earlier row named and no attempt", i+2, rows[i]["message"], rows[i]["attempts"])
+				}
+			}
+			if st := env.sb.Stats(); st.Created != 2 {
+				t.Errorf("sandbox created %d customers, want 2 (one per key)", st.Created)
+			}
+		})
+	}
+}
+
 // TestRunMaxErrors stops after N failed rows: the rest are skipped, exit 3.
 func TestRunMaxErrors(t *testing.T) {
 	env := newEnv(t, sandbox.Config{})
