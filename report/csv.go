@@ -11,6 +11,10 @@ import (
 // bom is the UTF-8 byte order mark that tells Excel the file is UTF-8.
 const bom = "\ufeff"
 
+// fileMode is the mode results and partial files are created with: they hold personal
+// data, so only their owner may read them.
+const fileMode = 0o600
+
 // csvBufferSize is how many bytes of whole rows are gathered before they are written out.
 const csvBufferSize = 64 << 10
 
@@ -23,7 +27,7 @@ type csvEncoder struct {
 }
 
 func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
 	if err != nil {
 		return nil, err
 	}

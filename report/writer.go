@@ -59,6 +59,9 @@ const (
 //
 // Every cell, fixed columns and input alike, goes through SafeCell.
 //
+// The results and partial files are created readable and writable by their owner only
+// (mode 0600), since they hold personal data.
+//
 // A Writer is safe for use by several goroutines, though one owner calling Add, with Flush
 // from a ticker if rows may arrive slowly, is the intended use.
 type Writer struct {

@@ -620,3 +620,59 @@ func TestConcurrentAdd(t *testing.T) {
 		}
 	}
 }
+
+// assertModes checks that every file in dir may be read by its owner only.
+func assertModes(tb testing.TB, dir string) {
+	tb.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(ents) == 0 {
+		tb.Fatalf("no file in %s", dir)
+	}
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			tb.Errorf("%s: mode %v, want -rw-------", e.Name(), fi.Mode())
+		}
+	}
+}
+
+// TestFileMode checks that the results, and the partial files while they are written and
+// after Abort, are created readable by their owner only: they hold personal data.
+func TestFileMode(t *testing.T) {
+	for _, ext := range []string{".csv", ".xlsx"} {
+		for _, end := range []string{"Close", "Abort"} {
+			t.Run(ext+" "+end, func(t *testing.T) {
+				dir := t.TempDir()
+				w, err := Create(filepath.Join(dir, "r"+ext), inputHeader)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Abort()
+				for _, r := range testRows()[:3] {
+					if err := w.Add(r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := w.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				assertModes(t, dir)
+				if end == "Close" {
+					err = w.Close()
+				} else {
+					err = w.Abort()
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertModes(t, dir)
+			})
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 
@@ -42,7 +43,7 @@ func newXLSXEncoder(path string, header []string) (enc *xlsxEncoder, err error) 
 	}
 	// The workbook is written at the end; creating the file now finds an unwritable
 	// directory before any row is sent.
-	tf, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	tf, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
 	if err != nil {
 		return nil, err
 	}
@@ -143,26 +144,31 @@ func (e *xlsxEncoder) finish() error {
 	e.closed = true
 	err := e.sw.Flush()
 	if err == nil {
-		err = e.f.SaveAs(e.path)
+		err = saveWorkbook(e.f, e.path)
 	}
 	// Close removes excelize's temporary files, whatever happened before.
 	if cerr := e.f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
-	}
-	return syncFile(e.path)
+	return err
 }
 
-// syncFile flushes a written file to disk.
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+// saveWorkbook writes f to path, created with fileMode (excelize's SaveAs would create
+// it readable by everyone), and syncs it to disk.
+func saveWorkbook(f *excelize.File, path string) error {
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
+	bw := bufio.NewWriterSize(out, 64<<10)
+	_, err = f.WriteTo(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	return err
