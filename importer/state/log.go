@@ -15,9 +15,11 @@ import (
 // entry in memory and appends its record to a buffer; the writer takes the whole buffer,
 // writes it to the log segment and syncs it once, then wakes every write that was in it.
 // Writes that come while one sync runs go together into the next, so eight workers cost
-// about as many syncs as one, and a lone writer pays one sync and no waiting. The log
-// keeps the order in which writes were made, and a batch is acknowledged only once every
-// earlier batch is on disk.
+// about as many syncs as one. A write that waits and finds no batch being written writes
+// the buffer itself, sparing the hand-over to the writer and back (measured: a send run's
+// Begin waits less). Whoever writes a batch holds Store.syncing, so batches are written
+// one at a time, in order: a batch is acknowledged only once every earlier one is on
+// disk, and the log keeps the order in which writes were made.
 //
 // The checkpointer, a second goroutine, copies the entries logged into bbolt when enough
 // have gathered (tuning.checkpointEntries identities, or four times as many records), or
@@ -80,6 +82,18 @@ func (s *Store) write(id string, e Entry, change func(old Entry) Entry, async bo
 	b.async = b.async || async
 	s.logged++
 	full := len(s.active) == s.tune.checkpointEntries || s.logged == s.maxLogged()
+	if !async && !s.syncing && s.rotateTo == nil {
+		// The log writer is idle: write the batch here rather than wake it.
+		s.syncing = true
+		s.writeBatchLocked()
+		if full {
+			select {
+			case s.cpKick <- struct{}{}:
+			default:
+			}
+		}
+		return b, nil
+	}
 	s.mu.Unlock()
 	// A write that waits goes to disk at once. FinishAsync waits up to asyncDelay for the
 	// next write that waits, to share its sync: a send run's worker calls Begin right
@@ -148,9 +162,21 @@ func (s *Store) logWriter() {
 		case <-lazy.C:
 			armed = false
 		case <-s.quit:
-			// Close refuses new writes before quit closes: this takes the last ones.
-			s.writeBatch()
-			return
+			// Close refuses new writes before quit closes: this takes the last ones,
+			// once a write leading a batch has finished.
+			for {
+				s.mu.Lock()
+				busy, left := s.syncing, len(s.buf) > 0 || s.rotateTo != nil
+				s.mu.Unlock()
+				if !busy && !left {
+					return
+				}
+				if busy {
+					time.Sleep(50 * time.Microsecond)
+					continue
+				}
+				s.writeBatch()
+			}
 		}
 		s.writeBatch()
 	}
@@ -160,8 +186,20 @@ func (s *Store) logWriter() {
 // segment when the checkpointer asked for one.
 func (s *Store) writeBatch() {
 	s.mu.Lock()
+	if s.syncing {
+		s.mu.Unlock()
+		return
+	}
+	s.syncing = true
+	s.writeBatchLocked()
+}
+
+// writeBatchLocked is writeBatch for the holder of the syncing token, with mu held; it
+// releases both.
+func (s *Store) writeBatchLocked() {
 	next := s.rotateTo
 	if len(s.buf) == 0 && next == nil {
+		s.syncing = false
 		s.mu.Unlock()
 		return
 	}
@@ -208,9 +246,17 @@ func (s *Store) writeBatch() {
 	if cap(buf) <= 1<<20 {
 		s.spare = buf[:0]
 	}
+	s.syncing = false
+	more := len(s.buf) > 0 || s.rotateTo != nil
 	s.mu.Unlock()
 	b.err = err
 	close(b.done)
+	if more {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // checkpointer copies logged entries into bbolt until the Store closes (Close copies the

@@ -118,6 +118,7 @@ type Store struct {
 	// straight to bbolt (a nightly run of unchanged rows writes nothing).
 	pendingN atomic.Int64
 	closed   bool
+	syncing  bool      // a goroutine writes a batch (the log writer, or a write leading one)
 	logged   int       // records in the segment written since the last rotation
 	buf      []byte    // records not yet handed to the log writer
 	spare    []byte    // the buffer the log writer last wrote, for reuse
@@ -131,7 +132,7 @@ type Store struct {
 	// misses the pending entries that checkpoint copied.
 	views sync.RWMutex
 
-	seg         *segment      // the log segment written; owned by the log writer
+	seg         *segment      // the log segment written; used by the holder of syncing
 	commits     atomic.Int64  // log syncs
 	writes      atomic.Int64  // records in them
 	checkpoints atomic.Int64  // checkpoints committed to bbolt (not Close's)
