@@ -95,6 +95,8 @@ func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions)
 			}
 		}
 	}
+	// Best match first, so that each field gets its best column and each column its best
+	// field: an exact "City" takes city before the alias "Suburb" can, wherever either is.
 	slices.SortStableFunc(cands, func(a, b cand) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
@@ -108,20 +110,22 @@ func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions)
 			continue
 		}
 		usedCol[c.col], usedField[c.field] = true, true
-		sf := SuggestedField{Name: c.field, Column: c.col, Ref: refOf(header, c.col), Exact: c.score >= 100}
-		switch c.field {
-		case "email":
-			sf.Transforms = []Transform{Trim, Lower}
-		case "first_name", "last_name", "city":
-			sf.Transforms = []Transform{Trim, Title}
-		case "street1", "street2":
-			sf.Transforms = []Transform{CollapseSpaces}
-		case "custom_date":
-			sf.DateFormat, sf.Note = detectDateFormat(column(sample, c.col))
-		default:
-			sf.Transforms = []Transform{Trim}
+		s.Fields = append(s.Fields, suggestedField(header, sample, c.field, c.col, c.score >= scoreExact, ""))
+	}
+	// A column that lost its field to a better one may still name another field.
+	for i, n := range norms {
+		if usedCol[i] || i == s.Key {
+			continue
 		}
-		s.Fields = append(s.Fields, sf)
+		for _, fb := range fallbacks {
+			if n != fb.header || usedField[fb.field] || !usedField[fb.lostTo] {
+				continue
+			}
+			usedCol[i], usedField[fb.field] = true, true
+			note := fmt.Sprintf("%q as the second address line (NZ-style address), since %s feeds %s: check", strings.TrimSpace(header[i]), winner(s.Fields, header, fb.lostTo), fb.lostTo)
+			s.Fields = append(s.Fields, suggestedField(header, sample, fb.field, i, true, note))
+			break
+		}
 	}
 	slices.SortFunc(s.Fields, func(a, b SuggestedField) int { return cmp.Compare(a.Column, b.Column) })
 	for i := range header {
@@ -132,9 +136,67 @@ func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions)
 	return s
 }
 
-// matchScore rates how well a normalised header names field f: 100 for a known name,
-// less for a prefix, a suffix, a part or a typo of one (that is at least half the header),
-// 0 for no match.
+// Match scores. An exact match of a field's name or its first (primary) header beats one
+// of its other headers, and those beat the earlier ones in the catalogue's list: City beats
+// Suburb and Town for city, Phone beats Mobile for phone. Every exact match beats every
+// fuzzy one (at most 70).
+const (
+	scoreName  = 100 // the field's name or its primary header
+	scoreAlias = 90  // another header of the field, less its place in the list
+	scoreExact = 75  // the lowest score of an exact match
+)
+
+// fallback is a field a header is offered for when the field it names was taken by a
+// better column.
+type fallback struct {
+	header string // normalised
+	lostTo string // the field a better column took
+	field  string // the field offered instead
+}
+
+// fallbacks: in NZ and AU addresses the suburb (or locality) sits between the street and
+// the town or city: "12 Ponsonby Rd, Ponsonby, Auckland 1011". A file with a City column
+// as well as a Suburb column is written that way, and the API has no suburb field, so the
+// suburb goes on the second address line (as samples/mapping.yaml does) rather than being
+// dropped. Alone, a Suburb column is the city (AU addresses have no other). Town is left
+// out: beside a City it is no address line a merchant would expect.
+var fallbacks = []fallback{
+	{header: "suburb", lostTo: "city", field: "street2"},
+	{header: "locality", lostTo: "city", field: "street2"},
+}
+
+// suggestedField is field name fed by column col, with the transforms and date format that
+// suit the field.
+func suggestedField(header []string, sample [][]sheet.Cell, name string, col int, exact bool, note string) SuggestedField {
+	sf := SuggestedField{Name: name, Column: col, Ref: refOf(header, col), Exact: exact, Note: note}
+	switch name {
+	case "email":
+		sf.Transforms = []Transform{Trim, Lower}
+	case "first_name", "last_name", "city":
+		sf.Transforms = []Transform{Trim, Title}
+	case "street1", "street2":
+		sf.Transforms = []Transform{CollapseSpaces}
+	case "custom_date":
+		sf.DateFormat, sf.Note = detectDateFormat(column(sample, col))
+	default:
+		sf.Transforms = []Transform{Trim}
+	}
+	return sf
+}
+
+// winner is how a comment names the column that feeds field.
+func winner(fields []SuggestedField, header []string, field string) string {
+	for _, f := range fields {
+		if f.Name == field {
+			return strconv.Quote(strings.TrimSpace(header[f.Column]))
+		}
+	}
+	return "another column"
+}
+
+// matchScore rates how well a normalised header names field f: scoreName or less for a
+// known name (see scoreAlias), at most 70 for a prefix, a suffix, a part or a typo of one
+// (that is at least half the header), 0 for no match.
 func matchScore(n string, f FieldSpec) int {
 	if f.Rule == RuleCustomField {
 		return 0
@@ -143,13 +205,15 @@ func matchScore(n string, f FieldSpec) int {
 	fuzzy := f.Rule != RuleDigits
 	best := 0
 	names := append([]string{NormalizeHeader(f.Name)}, f.Headers...)
-	for _, a := range names {
+	for i, a := range names {
 		a = NormalizeHeader(a)
 		extra := len(n) - len(a)
 		var sc int
 		switch {
+		case n == a && i <= 1:
+			sc = scoreName
 		case n == a:
-			sc = 100
+			sc = max(scoreAlias-i, scoreExact)
 		case !fuzzy:
 		case len(a) >= 4 && 2*len(a) >= len(n) && (strings.HasPrefix(n, a) || strings.HasSuffix(n, a)):
 			sc = 70 - extra

@@ -337,3 +337,79 @@ func TestSuggestionYAMLQuoting(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSuggestRanksExactMatches: a field gets the column that names it best, wherever the
+// columns stand, and a suburb beside a city goes on the second address line.
+func TestSuggestRanksExactMatches(t *testing.T) {
+	tests := []struct {
+		name   string
+		header string
+		fields map[string]string // API field -> header text it should be fed by
+		unused []string          // header texts left unmatched
+	}{
+		{name: "suburb before city", header: "Street,Suburb,City",
+			fields: map[string]string{"street1": "Street", "street2": "Suburb", "city": "City"}},
+		{name: "city before suburb", header: "Street,City,Suburb",
+			fields: map[string]string{"street1": "Street", "street2": "Suburb", "city": "City"}},
+		{name: "suburb alone", header: "Street,Suburb,Postcode",
+			fields: map[string]string{"street1": "Street", "city": "Suburb", "postal_code": "Postcode"}},
+		{name: "town before city", header: "Town,City",
+			fields: map[string]string{"city": "City"}, unused: []string{"Town"}},
+		{name: "city before town", header: "City,Town",
+			fields: map[string]string{"city": "City"}, unused: []string{"Town"}},
+		{name: "town before suburb", header: "Street,Town,Suburb",
+			fields: map[string]string{"street1": "Street", "city": "Town", "street2": "Suburb"}},
+		{name: "address 2 taken", header: "Address 1,Suburb,Address 2,City",
+			fields: map[string]string{"street1": "Address 1", "street2": "Address 2", "city": "City"}, unused: []string{"Suburb"}},
+		{name: "locality beside city", header: "Locality,City",
+			fields: map[string]string{"street2": "Locality", "city": "City"}},
+		{name: "mobile before phone", header: "Mobile,Phone",
+			fields: map[string]string{"phone": "Phone"}, unused: []string{"Mobile"}},
+		{name: "phone before mobile", header: "Phone,Mobile",
+			fields: map[string]string{"phone": "Phone"}, unused: []string{"Mobile"}},
+		{name: "exact alias beats fuzzy name", header: "Emails Sent,E-mail Address",
+			fields: map[string]string{"email": "E-mail Address"}, unused: []string{"Emails Sent"}},
+		{name: "sample", header: "Customer ID,Customer Code,Card Number,First Name,Last Name,E-mail,Mobile,Street,Suburb,City,Postcode,Country,Birthday,Favourite Cheeses,Opt Out Email",
+			fields: map[string]string{"code": "Customer Code", "card_number": "Card Number", "street1": "Street", "street2": "Suburb", "city": "City",
+				"postal_code": "Postcode", "custom_date": "Birthday"},
+			unused: []string{"Favourite Cheeses", "Opt Out Email"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			header := strings.Split(tt.header, ",")
+			s := SuggestMapping(header, nil, SuggestOptions{})
+			got := map[string]string{}
+			cols := map[int]string{}
+			for _, f := range s.Fields {
+				got[f.Name] = header[f.Column]
+				if o, ok := cols[f.Column]; ok {
+					t.Errorf("column %q feeds %s and %s", header[f.Column], o, f.Name)
+				}
+				cols[f.Column] = f.Name
+			}
+			for field, h := range tt.fields {
+				if got[field] != h {
+					t.Errorf("%s <- %q, want %q", field, got[field], h)
+				}
+			}
+			var unused []string
+			for _, i := range s.Unused {
+				unused = append(unused, header[i])
+			}
+			if strings.Join(unused, ",") != strings.Join(tt.unused, ",") {
+				t.Errorf("unused %q, want %q", unused, tt.unused)
+			}
+			out := Suggest(header, nil, SuggestOptions{})
+			if h := got["street2"]; (h == "Suburb" || h == "Locality") != strings.Contains(string(out), "second address line") {
+				t.Errorf("street2 <- %q: comment on the address line wrong:\n%s", h, out)
+			}
+			m, err := Parse(out, "s.yaml")
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if _, err := m.Bind(header); err != nil {
+				t.Fatalf("bind: %v\n%s", err, out)
+			}
+		})
+	}
+}
