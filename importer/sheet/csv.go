@@ -50,9 +50,11 @@ func (e *CSVError) Unwrap() []error { return []error{e.Err, ErrFormat} }
 // OpenCSV opens a CSV file for streaming. What it accepts:
 //
 //   - Encoding: UTF-8 with or without a BOM, and UTF-16 with a BOM. A file whose first
-//     64 KiB are not UTF-8 is read as Windows-1252 (and Warnings says so); bytes that are
-//     not UTF-8 further on are read as Windows-1252 one by one. opt.Encoding forces an
-//     encoding (see ParseEncoding); forced UTF-8 replaces bad bytes with U+FFFD.
+//     64 KiB are not UTF-8 and hold no UTF-8 character beyond ASCII is read as
+//     Windows-1252 (and Warnings says so). Otherwise valid UTF-8 is kept as it is, and
+//     bytes that are not UTF-8 are read as Windows-1252 one by one wherever they are
+//     (Warnings names the first row with one). opt.Encoding forces an encoding (see
+//     ParseEncoding); forced UTF-8 replaces bad bytes with U+FFFD.
 //   - Delimiter: the most frequent of , ; tab | outside quotes in the first line (comma
 //     on a tie or when there is none), unless opt.Delimiter is set. When every delimiter
 //     of the first line is followed by a space ("a, b, c"), leading spaces of fields are

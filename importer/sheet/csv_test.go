@@ -129,6 +129,10 @@ func TestCSVRead(t *testing.T) {
 		{name: "Windows1252", input: "name\nCr\xe9dito\nN\xba 77 \x80\n", want: []csvRow{{1, []string{"name"}}, {2, []string{"Crédito"}}, {3, []string{"Nº 77 €"}}}},
 		{name: "ForcedMacRoman", input: "name\nCr\x8edito\n", opt: Options{Encoding: "macroman"}, want: []csvRow{{1, []string{"name"}}, {2, []string{"Crédito"}}}},
 		{name: "ForcedLatin9", input: "name\n\xa4\n", opt: Options{Encoding: "ISO-8859-15"}, want: []csvRow{{1, []string{"name"}}, {2, []string{"€"}}}},
+		// Valid UTF-8 stays as it is wherever a byte that is not UTF-8 sits; only such bytes
+		// are read as Windows-1252.
+		{name: "MixedUTF8AndWindows1252", input: "name\nZoë\nRen\xe9\nNgātai\n", want: []csvRow{{1, []string{"name"}}, {2, []string{"Zoë"}}, {3, []string{"René"}}, {4, []string{"Ngātai"}}}},
+		{name: "MixedBadByteFirst", input: "name\nRen\xe9 \x80\nZoë\n", want: []csvRow{{1, []string{"name"}}, {2, []string{"René €"}}, {3, []string{"Zoë"}}}},
 		{name: "ForcedUTF8ReplacesBadBytes", input: "name\nCr\xe9dito\n", opt: Options{Encoding: "utf8"}, want: []csvRow{{1, []string{"name"}}, {2, []string{"Cr\uFFFDdito"}}}},
 		{name: "ForcedCP1252DropsUTF8BOM", input: "\xEF\xBB\xBFname\n\xe9\n", opt: Options{Encoding: "cp1252"}, want: []csvRow{{1, []string{"name"}}, {2, []string{"é"}}}},
 		{name: "StrayNULKept", input: "a,b\n" + strings.Repeat("x,y\n", 30) + "1,\x002\n", want: csvManyRows(30, csvRow{32, []string{"1", "\x002"}})},
@@ -250,6 +254,15 @@ func TestCSVWarnings(t *testing.T) {
 	}{
 		{name: "UTF8", input: "a\nü\n"},
 		{name: "Windows1252", input: "a\n\xfc\n", want: []string{"not UTF-8: read as Windows-1252"}, wantCells: map[int]string{2: "ü"}},
+		{
+			name: "MixedSmall", input: "name\nZoë\nRen\xe9\nNgātai\n",
+			want:      []string{"not UTF-8 from row 3: bytes that are not UTF-8 read as Windows-1252"},
+			wantCells: map[int]string{2: "Zoë", 3: "René", 4: "Ngātai"},
+		},
+		{
+			name: "MixedSmallForcedCP1252", input: "name\nZoë\nRen\xe9\n", opt: Options{Encoding: "windows-1252"},
+			wantCells: map[int]string{2: "ZoÃ«", 3: "René"},
+		},
 		{name: "UTF16NoBOM", input: "a\x00\n\x00\xfc\x00\n\x00", want: []string{"no byte-order mark: read as utf-16le"}, wantCells: map[int]string{2: "ü"}},
 		{
 			name: "LateBadBytes", input: late,
@@ -813,5 +826,56 @@ func TestCSVRecordTooLong(t *testing.T) {
 				t.Errorf("error %v: want a *CSVError at row 2, line 2, wrapping ErrFormat", err)
 			}
 		})
+	}
+}
+
+// TestCSVMixedEncodingAnyPlace puts a row with a byte that is not UTF-8 among rows of
+// UTF-8, near the start, in the middle and at the end of a small file and of one longer
+// than the encoding sniff: the cells must not depend on where the byte sits.
+func TestCSVMixedEncodingAnyPlace(t *testing.T) {
+	const bad = "Ren\xe9,Dupont\n"
+	for _, size := range []struct {
+		name string
+		pad  int // rows of plain UTF-8 before the customers
+	}{{"Small", 0}, {"Large", encSniffSize / 4}} {
+		for _, place := range []string{"First", "Middle", "Last"} {
+			t.Run(size.name+place, func(t *testing.T) {
+				rows := []string{"Zoë,Ngātai\n", "Seán,O'Brien\n"}
+				switch place {
+				case "First":
+					rows = append([]string{bad}, rows...)
+				case "Middle":
+					rows = []string{rows[0], bad, rows[1]}
+				case "Last":
+					rows = append(rows, bad)
+				}
+				in := "first,last\n" + strings.Repeat("ā,ö\n", size.pad) + strings.Join(rows, "")
+				r, err := OpenCSV(csvTempFile(t, "in.csv", in), Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				got, err := csvReadAll(t, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var texts []string
+				badRow := 0
+				for _, row := range got[1+size.pad:] {
+					texts = append(texts, strings.Join(row.Texts, ","))
+					if row.Texts[0] == "René" {
+						badRow = row.N
+					}
+				}
+				want := strings.TrimSuffix(strings.ReplaceAll(strings.Join(rows, ""), "\xe9", "é"), "\n")
+				if strings.Join(texts, "\n") != want {
+					t.Errorf("rows %q, want %q", texts, want)
+				}
+				wantWarn := []string{"not UTF-8 from row " + strconv.Itoa(badRow) + ": bytes that are not UTF-8 read as Windows-1252"}
+				if got := r.Warnings(); !reflect.DeepEqual(got, wantWarn) {
+					t.Errorf("warnings %q, want %q", got, wantWarn)
+				}
+			})
+		}
 	}
 }

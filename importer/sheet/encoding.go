@@ -138,10 +138,29 @@ func encDecide(head []byte, eof bool, forced Encoding) (encPlan, error) {
 	if !eof {
 		head = encTrimPartialRune(head)
 	}
-	if utf8.Valid(head) {
+	if utf8.Valid(head) || encHasMultiByte(head) {
+		// UTF-8, or UTF-8 with some bytes that are not (rows pasted from another
+		// export): read as it is, with only the bytes that are not UTF-8 read as
+		// Windows-1252 (see encFixCell), wherever they are, as in a longer file whose
+		// first bytes are all UTF-8. The reader warns at the first row that has one.
 		return encPlan{id: encUTF8}, nil
 	}
+	// No character beyond ASCII is UTF-8: a file in Windows-1252 (or Latin-1), read as
+	// such throughout, even where a pair of its bytes would happen to be UTF-8.
 	return encPlan{id: encWindows1252, warning: "not UTF-8: read as Windows-1252"}, nil
+}
+
+// encHasMultiByte reports whether b holds a UTF-8 sequence of more than one byte.
+func encHasMultiByte(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] < utf8.RuneSelf {
+			continue
+		}
+		if _, size := utf8.DecodeRune(b[i:]); size > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 var (
