@@ -245,7 +245,8 @@ func column(sample [][]sheet.Cell, col int) []sheet.Cell {
 }
 
 // detectDateFormat picks the date_format that reads the sampled text values, and a note
-// when the choice is a guess. Date cells need no format.
+// for the YAML comment: where the choice is a guess, and where the column holds real date
+// cells (XLSX), which Apply sends as YYYY-MM-DD whatever the date_format says.
 func detectDateFormat(cells []sheet.Cell) (format, note string) {
 	var texts []string
 	dates := 0
@@ -261,7 +262,22 @@ func detectDateFormat(cells []sheet.Cell) (format, note string) {
 		if dates == 0 {
 			return "", "no sampled values: set date_format if the dates are not YYYY-MM-DD"
 		}
-		return "", ""
+		return "", "the column holds real date cells: no date_format needed"
+	}
+	format, note = detectTextDateFormat(texts, dates > 0)
+	if dates > 0 {
+		cellsNote := fmt.Sprintf("%d of %d sampled values are real date cells: no date_format needed for those", dates, dates+len(texts))
+		note = strings.TrimSuffix(cellsNote+"\n"+note, "\n")
+	}
+	return format, note
+}
+
+// detectTextDateFormat is detectDateFormat for the text values; mixed says the column also
+// holds date cells, for the note's wording.
+func detectTextDateFormat(texts []string, mixed bool) (format, note string) {
+	what := "sampled dates"
+	if mixed {
+		what = "text values"
 	}
 	type score struct {
 		format string
@@ -287,22 +303,22 @@ func detectDateFormat(cells []sheet.Cell) (format, note string) {
 		}
 	}
 	if len(best) == 0 {
-		return "", "could not read the sampled dates (e.g. " + strconv.Quote(texts[0]) + "): set date_format"
+		return "", "could not read the sampled " + what + " (e.g. " + strconv.Quote(texts[0]) + "): set date_format"
 	}
 	format = best[0].format
 	if format == "YYYY-MM-DD" {
 		format = ""
 	}
 	if best[0].ok < len(texts) {
-		note = fmt.Sprintf("%d of %d sampled dates read as %s; check the others", best[0].ok, len(texts), best[0].format)
+		note = fmt.Sprintf("%d of %d %s read as %s; check the others", best[0].ok, len(texts), what, best[0].format)
 	}
 	if len(best) > 1 {
 		var others []string
 		for _, b := range best[1:] {
 			others = append(others, b.format)
 		}
-		note = fmt.Sprintf("ambiguous: the sampled dates read as %s and as %s (no sampled day is above 12); %s was picked: check",
-			best[0].format, strings.Join(others, ", "), best[0].format)
+		note = fmt.Sprintf("ambiguous: the %s read as %s and as %s (no sampled day is above 12); %s was picked: check",
+			what, best[0].format, strings.Join(others, ", "), best[0].format)
 	}
 	return format, note
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custimport/custimport/importer/sheet"
 )
@@ -124,6 +125,13 @@ func TestDetectDateFormat(t *testing.T) {
 		}
 		return out
 	}
+	dateCells := func(n int) []sheet.Cell {
+		out := make([]sheet.Cell, n)
+		for i := range out {
+			out[i] = sheet.Cell{Kind: sheet.Date, Text: "1985-04-03", Raw: "31140"}
+		}
+		return out
+	}
 	tests := []struct {
 		name   string
 		cells  []sheet.Cell
@@ -139,7 +147,11 @@ func TestDetectDateFormat(t *testing.T) {
 		{"two-digit year", cells("31/12/99"), "DD/MM/YY", ""},
 		{"some bad", cells("2015-10-29", "2015-10-30", "soon"), "", "2 of 3"},
 		{"unreadable", cells("soon", "later"), "", "could not read"},
-		{"date cells", []sheet.Cell{{Kind: sheet.Date, Text: "2020-01-02"}}, "", ""},
+		{"date cells", []sheet.Cell{{Kind: sheet.Date, Text: "2020-01-02"}}, "", "real date cells: no date_format needed"},
+		{"date cells and ISO text", append(dateCells(5), cells("2015-10-29")...), "", "5 of 6 sampled values are real date cells"},
+		{"date cells and day-first text", append(dateCells(5), cells("29/10/2015", "")...), "DD/MM/YYYY", "5 of 6 sampled values are real date cells"},
+		{"date cells and bad text", append(dateCells(46), cells("31/02/1985", "1985-07-14", "30/13/1970")...), "", "1 of 3 text values read as YYYY-MM-DD"},
+		{"date cells and unreadable text", append(dateCells(2), cells("soon")...), "", "could not read the sampled text values"},
 		{"empty", nil, "", "no sampled values"},
 	}
 	for _, tt := range tests {
@@ -409,6 +421,50 @@ func TestSuggestRanksExactMatches(t *testing.T) {
 			}
 			if _, err := m.Bind(header); err != nil {
 				t.Fatalf("bind: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestSuggestDateCellsNeedNoFormat: what the comment promises holds: with the date_format
+// detected from a mixed column's text values, a date cell is still sent as YYYY-MM-DD.
+func TestSuggestDateCellsNeedNoFormat(t *testing.T) {
+	header := []string{"Customer ID", "Birthday"}
+	day := time.Date(1985, 4, 3, 0, 0, 0, 0, time.UTC)
+	dateRow := []sheet.Cell{{Kind: sheet.String, Text: "A1"}, {Kind: sheet.Date, Text: "1985-04-03", Raw: "31140", Time: day}}
+	textRow := []sheet.Cell{{Kind: sheet.String, Text: "A2"}, {Kind: sheet.String, Text: "29/02/1988"}}
+	sample := [][]sheet.Cell{dateRow, dateRow, dateRow, textRow}
+	out := Suggest(header, sample, SuggestOptions{})
+	if !strings.Contains(string(out), "3 of 4 sampled values are real date cells: no date_format needed") ||
+		!strings.Contains(string(out), "date_format: DD/MM/YYYY") {
+		t.Errorf("suggestion:\n%s", out)
+	}
+	m, err := Parse(out, "s.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	p, err := m.Bind(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		cells []sheet.Cell
+		want  string
+	}{
+		{"date cell", dateRow, "1985-04-03"},
+		{"text", textRow, "1988-02-29"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := p.Apply(sheet.Row{Number: 2, Cells: tt.cells})
+			got := ""
+			for _, f := range r.Fields {
+				if f.Name == "custom_date" {
+					got = f.Value
+				}
+			}
+			if got != tt.want || len(r.Problems) > 0 {
+				t.Errorf("custom_date %q (problems %v), want %q", got, r.Problems, tt.want)
 			}
 		})
 	}
