@@ -86,6 +86,10 @@ var ErrMaxErrors = errors.New("--max-errors reached")
 // ErrCredentials is the cause of a run stopped because the API refused the credentials.
 var ErrCredentials = errors.New("the API refused the credentials")
 
+// ErrInput is the cause of a run stopped because the input turned unreadable after some
+// rows were sent (a malformed CSV record, a damaged workbook).
+var ErrInput = errors.New("the input is unreadable")
+
 // SetupError is an error before any row was attempted: bad input, mapping or results
 // path. The command maps it to exit code 2.
 type SetupError struct{ Err error }

@@ -377,7 +377,7 @@ func (r *runner) send(parent context.Context) error {
 	}()
 	inflight := 0
 	eof := false
-	var readErr error
+	var readErr, admitErr error
 
 	complete := func(j *job) error {
 		inflight--
@@ -410,7 +410,7 @@ func (r *runner) send(parent context.Context) error {
 				eof = true
 			default:
 				if err := r.admit(j); err != nil {
-					readErr, eof = err, true
+					admitErr, eof = err, true
 					stopRun(err)
 				}
 			}
@@ -442,7 +442,11 @@ func (r *runner) send(parent context.Context) error {
 			return err
 		}
 	}
-	if readErr != nil {
+	if admitErr != nil {
+		return admitErr
+	}
+	if readErr != nil && r.requests.Load() == 0 {
+		// Nothing was sent: the input is unreadable, as a setup error.
 		return readErr
 	}
 	if r.opt.Store != nil {
@@ -456,6 +460,11 @@ func (r *runner) send(parent context.Context) error {
 		}
 		r.stopped = cause
 	}
+	if readErr != nil {
+		// Rows were sent before the input turned unreadable: the run stops there like
+		// any other stop, its results and summary complete up to the last row read.
+		r.stopped = fmt.Errorf("%w: %w; the rows after it were not read", ErrInput, readErr)
+	}
 	for len(r.ready) > 0 {
 		j := r.ready[0]
 		r.ready = r.ready[1:]
@@ -468,6 +477,9 @@ func (r *runner) send(parent context.Context) error {
 		// Rows still waiting on a lane are released as their predecessors are; all
 		// predecessors have finished, so nothing can be left here.
 		return fmt.Errorf("internal error: %d rows left waiting", len(r.lanes))
+	}
+	if readErr != nil {
+		return nil // nothing more can be read
 	}
 	return r.skipRest()
 }

@@ -155,6 +155,44 @@ func TestRunUnknownKeyLane(t *testing.T) {
 	}
 }
 
+// TestRunInputErrorMidway: the input turns unreadable after rows were sent. The run stops
+// like any other stop (exit 3): rows read but not sent are skipped, and the results file
+// is complete up to the last row read and in place.
+func TestRunInputErrorMidway(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Customer ID,Code,First Name,Last Name,Email\n")
+	for i := range 500 {
+		fmt.Fprintf(&b, "K%d,,Ann,A,a%d@example.com\n", i, i)
+	}
+	b.WriteString("Z1,,\"Bad,Quote,x@example.com\n") // unterminated quote to the end
+	in := writeFile(t, dir, "in.csv", b.String())
+	o := runOpts(t, env, parseMapping(t, customerMapping), in)
+	o.Workers = 2
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Run: %v, want a result that says it stopped", err)
+	}
+	if !errors.Is(res.Stopped, ErrInput) || res.ExitCode() != 3 {
+		t.Fatalf("stopped %v, exit %d; want ErrInput and 3", res.Stopped, res.ExitCode())
+	}
+	if !strings.Contains(res.Summary.StopReason, "502") {
+		t.Errorf("stop reason %q does not name row 502", res.Summary.StopReason)
+	}
+	rows := readResults(t, in+".results.csv")
+	if len(rows) != 500 {
+		t.Fatalf("%d result rows, want the 500 rows read", len(rows))
+	}
+	c := statusCounts(rows)
+	if c[report.StatusNew] == 0 || c[report.StatusNew]+c[report.StatusSkipped] != 500 {
+		t.Errorf("counts %v, want some new and the rest skipped", c)
+	}
+	if st := env.sb.Stats(); st.Created != int64(c[report.StatusNew]) {
+		t.Errorf("sandbox created %d, results say %d new", st.Created, c[report.StatusNew])
+	}
+}
+
 // TestRunMaxErrors stops after N failed rows: the rest are skipped, exit 3.
 func TestRunMaxErrors(t *testing.T) {
 	env := newEnv(t, sandbox.Config{})
@@ -433,7 +471,13 @@ func TestRunConnections(t *testing.T) {
 	o.Workers = 8
 	o.Sender = benchClient(t, srv.URL, o.Workers)
 	mustRun(t, o)
-	if got := srv.conns.Load(); got > int64(o.Workers) {
+	// One connection per worker, kept alive throughout. net/http's transport does drop a
+	// connection whose request write it has not heard finish within 50 ms of reading the
+	// answer (maxWriteWaitBeforeConnReuse); on a starved machine (this test under the race
+	// detector beside other packages' tests) that happens now and then, and the next
+	// request dials anew. Two such replacements over 3,000 requests are tolerated; churn
+	// of our own making (a connection per request, or per retry) would show as hundreds.
+	if got := srv.conns.Load(); got > int64(o.Workers)+2 {
 		t.Errorf("%d connections opened for %d workers", got, o.Workers)
 	}
 }
