@@ -17,22 +17,48 @@ import (
 	"unicode"
 )
 
-// credentialWords are the phrases of an API error text that mean the credentials, not the
-// row, are wrong. The one list; credentialsWrong applies it.
+// credentialWords are the phrases of an API error text that name the API user's
+// credentials (user_id, user_password, user_api_key, account_id, the api_access_key header)
+// or their refusal. The one list; credentialsWrong applies it.
 var credentialWords = regexp.MustCompile(`(?i)` +
-	`\bauthenticat(e|ed|ion)\b|\bcredentials?\b|\bpassword\b|\bapi[ _-]?(access[ _-]?)?key\b|` +
-	`\buser_id\b|\baccount_id\b|\buser_password\b|\buser_api_key\b|\blog ?in\b|` +
+	`\bauthenticat(e|ed|ion)\b|\bcredentials?\b|\bapi[ _-]?(access[ _-]?)?key\b|` +
+	`\buser_id\b|\baccount_id\b|\buser_password\b|\buser_api_key\b|` +
 	`\bunauthori[sz]ed\b|\bnot authori[sz]ed\b|\baccess denied\b|\bpermission denied\b|` +
 	`\binvalid (user|account)\b|\bunknown (user|account)\b`)
 
-// customerSecretWords name the customer's own secret fields, whose errors are the row's,
-// not the credentials': they are blanked before credentialWords is applied.
-var customerSecretWords = regexp.MustCompile(`(?i)\bcustomer[ _'’s]*(password|pin|login|username|user name)\b`)
+// passwordWords are the words that name a password or a log-in without saying whose.
+// Alone ("Wrong password", "Login failed") they are the credentials'; in a rule about a
+// value being written (dataRuleWords) they are a customer's password or user name.
+var passwordWords = regexp.MustCompile(`(?i)\bpassword\b|\blog ?in\b`)
 
-// credentialsWrong reports whether an API error text says the credentials were refused,
-// e.g. "Authentication failed: invalid user_id, user_password or account_id".
+// dataRuleWords are phrases that state a rule for a value being written ("must be at least
+// 12 characters", "too short", "already taken"): credentials are checked, never validated
+// like this, so such a text is about the row's data.
+var dataRuleWords = regexp.MustCompile(`(?i)` +
+	`\bmust (be|have|contain|consist|include|match|not)\b|\bat (least|most) \d+|` +
+	`\btoo (short|long|weak|simple|common)\b|\b\d+ (characters?|chars?|digits?)\b|` +
+	`\balready (taken|in use|exists|used|registered)\b|\bis taken\b`)
+
+// rowWords are the words of an error text about the row's customer: the customer, its
+// record or its own fields (customer_password, customer_PIN, customer_username), a member,
+// a card. The API user's credentials are never spoken of in these terms, so such a text is
+// the row's error even when it also says "password", "access denied" or "account_id"
+// ("Invalid password for this customer", "account_id mismatch on customer record").
+// "customer" is matched anywhere in a word: customer_PIN, customers, customer's.
+var rowWords = regexp.MustCompile(`(?i)customer|\bmembers?\b|\bcard`)
+
+// credentialsWrong reports whether an API error text says the API user's credentials were
+// refused, e.g. "Authentication failed: invalid user_id, user_password or account_id".
+// A text about the row's customer (rowWords) never is: a wrong credential would fail every
+// row, a customer's own data only that row, and only the former may stop the run.
 func credentialsWrong(msg string) bool {
-	return credentialWords.MatchString(customerSecretWords.ReplaceAllString(msg, " "))
+	if rowWords.MatchString(msg) {
+		return false
+	}
+	if credentialWords.MatchString(msg) {
+		return true
+	}
+	return passwordWords.MatchString(msg) && !dataRuleWords.MatchString(msg)
 }
 
 // transportOutcome classifies a request that got no HTTP answer. Before a connection was

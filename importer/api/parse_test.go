@@ -110,37 +110,107 @@ func TestParseAnswer(t *testing.T) {
 
 func TestCredentialsWrong(t *testing.T) {
 	tests := []struct {
+		name string
 		msg  string
 		want bool
 	}{
-		{"Authentication failed: invalid user_id, user_password or account_id", true},
-		{"Could not authenticate", true},
-		{"Invalid credentials", true},
-		{"Wrong password", true},
-		{"Invalid API key", true},
-		{"api_access_key not valid", true},
-		{"Unknown account_id", true},
-		{"Login failed", true},
-		{"Unauthorized", true},
-		{"You are not authorised to use this call", true},
-		{"ACCESS DENIED", true},
-		{"Invalid user", true},
-		{"Invalid custom_date: use YYYY-MM-DD", false},
-		{"Multiple customers match this card_number", false},
-		{"customer_password too short", false},
-		{"The customer's password must have 6 characters", false},
-		{"customer_PIN must be digits", false},
-		{"customer_username taken", false},
-		{"custom_field_3 expects a date", false},
-		{"", false},
+		// The API user's credentials: the run stops.
+		{"sandbox", "Authentication failed: invalid user_id, user_password or account_id", true},
+		{"authentication failed", "Authentication failed", true},
+		{"could not authenticate", "Could not authenticate", true},
+		{"invalid credentials", "Invalid credentials", true},
+		{"wrong password", "Wrong password", true},
+		{"user_password is wrong", "user_password is wrong", true},
+		{"user_password required", "user_password must be provided", true},
+		{"invalid api key", "Invalid API key", true},
+		{"invalid api access key", "Invalid API access key", true},
+		{"api_access_key", "api_access_key not valid", true},
+		{"user_api_key", "user_api_key revoked", true},
+		{"unknown account_id", "Unknown account_id", true},
+		{"user_id", "No such user_id", true},
+		{"login failed", "Login failed", true},
+		{"unauthorized", "Unauthorized", true},
+		{"not authorised", "You are not authorised to use this call", true},
+		{"permission denied", "Permission denied", true},
+		// "Access denied" alone names no customer, card or field of the row, so it is about
+		// the caller (the API user lacks the right to this call): every row would fail the
+		// same way, as with HTTP 403, which is CredentialsRejected too. It stops the run.
+		{"access denied alone", "Access denied", true},
+		{"access denied upper case", "ACCESS DENIED", true},
+		{"invalid user", "Invalid user", true},
+
+		// A customer's own data: the row's error, the run goes on.
+		{"invalid password for this customer", "Invalid password for this customer", false},
+		{"access denied for this customer", "Access denied for this customer", false},
+		{"account_id mismatch on customer record", "account_id mismatch on customer record", false},
+		{"customer_password length", "customer_password must be at least 12 characters", false},
+		{"customer_password too short", "customer_password too short", false},
+		{"customer's password", "The customer's password must have 6 characters", false},
+		{"customer_PIN invalid", "customer_PIN invalid", false},
+		{"customer_PIN digits", "customer_PIN must be digits", false},
+		{"customer_username taken", "customer_username taken", false},
+		{"authentication of the customer", "Authentication failed for customer 1234", false},
+		{"card access denied", "Access denied: card_number belongs to another account", false},
+		{"member password", "Invalid password for member", false},
+		{"password rule", "Password must be at least 12 characters", false},
+		{"password too weak", "password too weak", false},
+		{"login taken", "Login already taken", false},
+		{"custom_date", "Invalid custom_date: use YYYY-MM-DD", false},
+		{"several customers", "Multiple customers match this card_number", false},
+		{"custom field", "custom_field_3 expects a date", false},
+		{"sandbox row error", "card_number_generate must be a number of digits from 1 to 32, got \"x\"", false},
+		{"empty", "", false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.msg, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			if got := credentialsWrong(tt.msg); got != tt.want {
 				t.Errorf("credentialsWrong(%q) = %v, want %v", tt.msg, got, tt.want)
 			}
 		})
 	}
+}
+
+// FuzzCredentialsWrong checks the classifier on arbitrary texts: it never panics, a text
+// that speaks of a customer is never a credentials error wherever the word stands, the
+// sandbox's credentials error is one after any text that speaks of no customer, card or
+// member, and for ASCII texts the answer does not depend on letter case.
+func FuzzCredentialsWrong(f *testing.F) {
+	for _, s := range []string{
+		"Authentication failed: invalid user_id, user_password or account_id",
+		"Invalid password for this customer", "Access denied for this customer",
+		"account_id mismatch on customer record", "customer_password must be at least 12 characters",
+		"Access denied", "Invalid API access key", "customer_PIN invalid", "Password must be at least 12 characters",
+		"", "\xff",
+	} {
+		f.Add(s, uint(3))
+	}
+	const authFailed = "Authentication failed: invalid user_id, user_password or account_id"
+	f.Fuzz(func(t *testing.T, msg string, at uint) {
+		got := credentialsWrong(msg)
+		i := int(at % uint(len(msg)+1))
+		if with := msg[:i] + " customer " + msg[i:]; credentialsWrong(with) {
+			t.Errorf("credentialsWrong(%q) = true for a text about a customer", with)
+		}
+		if !rowWords.MatchString(msg) {
+			if with := msg + "; " + authFailed; !credentialsWrong(with) {
+				t.Errorf("credentialsWrong(%q) = false with the sandbox's credentials error", with)
+			}
+		}
+		if isASCII(msg) {
+			if up, low := credentialsWrong(strings.ToUpper(msg)), credentialsWrong(strings.ToLower(msg)); up != got || low != got {
+				t.Errorf("credentialsWrong(%q) = %v, upper case %v, lower case %v", msg, got, up, low)
+			}
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func TestSanitize(t *testing.T) {
