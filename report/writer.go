@@ -51,9 +51,9 @@ const (
 //
 // XLSX: one sheet named "Results" with a bold, frozen header row, column widths set, the
 // status cell coloured (green for new, update, unchanged and valid; red for invalid and
-// error; amber for unknown and skipped) and every cell written as text, so "06083" stays
-// "06083". The workbook format cannot be read before it is finished: the rows are streamed
-// to a temporary file and the workbook is only written out by Close or Abort, so a crash
+// error; amber for unknown and skipped), row and attempts written as numbers and every
+// other cell as text, so "06083" stays "06083". The workbook format cannot be read
+// before it is finished: the rows are streamed to a temporary file and the workbook is only written out by Close or Abort, so a crash
 // leaves no readable prefix. A cell holds at most 32,767 characters (Excel's limit); longer
 // values are cut.
 //

@@ -180,13 +180,38 @@ func TestXLSXResults(t *testing.T) {
 	}
 
 	t.Run("text cells", func(t *testing.T) {
-		for _, cell := range []string{"C3", "A3", "F3", "J2"} { // code 06083, row 3, attempts, postcode 0600
+		for _, cell := range []string{"C3", "J2", "G2"} { // code 06083, postcode 0600, Customer ID
 			typ, err := f.GetCellType(SheetName, cell)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if typ != excelize.CellTypeInlineString {
 				t.Errorf("%s: type %v, want an inline string", cell, typ)
+			}
+		}
+	})
+	t.Run("number cells", func(t *testing.T) {
+		// row and attempts, on every data row
+		for i, r := range testRows() {
+			for _, c := range []struct {
+				col  string
+				want int
+			}{{"A", r.Number}, {"F", r.Attempts}} {
+				cell := fmt.Sprintf("%s%d", c.col, i+2)
+				typ, err := f.GetCellType(SheetName, cell)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+					t.Errorf("%s: type %v, want a number", cell, typ)
+				}
+				v, err := f.GetCellValue(SheetName, cell, excelize.Options{RawCellValue: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v != fmt.Sprint(c.want) {
+					t.Errorf("%s: value %q, want %d", cell, v, c.want)
+				}
 			}
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -119,6 +120,13 @@ func (e *xlsxEncoder) write(rec []string, st Status) error {
 		switch {
 		case i == 1:
 			cells = append(cells, excelize.Cell{StyleID: e.styles[st], Value: v})
+		case i == 0 || i == 5:
+			// row and attempts are numbers, which a spreadsheet sorts and sums as such.
+			if n, err := strconv.Atoi(v); err == nil {
+				cells = append(cells, n)
+			} else {
+				cells = append(cells, v)
+			}
 		case v == "":
 			cells = append(cells, nil)
 		default:
