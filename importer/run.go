@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,10 @@ type job struct {
 	fields []mapping.Field
 	// laneCode is the code an earlier row of the same key got in this run.
 	laneCode string
+	// knownCard is the customer's card number as an earlier row of the same key got it
+	// in this run, or as the state remembers it: card_number_generate is not sent again
+	// (it would replace the card), and the state keeps it when the answer has none.
+	knownCard string
 	// laneUnknown is the number of an earlier row of the same key that got no answer in
 	// this run, so may have created the customer; 0 when none.
 	laneUnknown int
@@ -518,6 +523,9 @@ func (r *runner) prepare(j *job) error {
 		j.fields = withCode(j.fields, j.laneCode)
 		j.named = true
 	}
+	if j.knownCard != "" {
+		j.fields = withoutField(j.fields, "card_number_generate")
+	}
 	if j.laneUnknown != 0 && !j.named && !r.opt.Force {
 		j.status = report.StatusUnknown
 		j.errMsg = fmt.Sprintf("an earlier row of this customer (row %d) got no answer, so it may have created the customer; "+
@@ -537,6 +545,11 @@ func (r *runner) prepare(j *job) error {
 			case j.res.Identity.Code == "" && j.laneCode == "" && e.Code != "":
 				j.fields = withCode(j.fields, e.Code)
 				j.named = true
+			}
+			if e.CardNumber != "" && j.knownCard == "" {
+				// The customer has a card: asking for one again would replace it.
+				j.knownCard = e.CardNumber
+				j.fields = withoutField(j.fields, "card_number_generate")
 			}
 			if e.InFlight && !j.named && !r.opt.Force {
 				j.status = report.StatusUnknown
@@ -570,6 +583,9 @@ func (r *runner) release(j *job) error {
 		if j.code != "" && n.res.Identity.Code == "" && n.laneCode == "" && sameKey {
 			n.laneCode = j.code
 		}
+		if sameKey && (j.card != "" || j.knownCard != "") {
+			n.knownCard = cmp.Or(j.card, j.knownCard)
+		}
 		// After a row of the key that may have created the customer unseen, a later
 		// row of the key with no code would create it a second time.
 		if j.status == report.StatusUnknown && j.code == "" && n.laneCode == "" && n.laneUnknown == 0 && sameKey {
@@ -586,6 +602,15 @@ func (r *runner) release(j *job) error {
 		}
 	}
 	return nil
+}
+
+// withoutField returns fields without the named field; fields itself when it has none.
+func withoutField(fields []mapping.Field, name string) []mapping.Field {
+	i := slices.IndexFunc(fields, func(f mapping.Field) bool { return f.Name == name })
+	if i < 0 {
+		return fields
+	}
+	return slices.Concat(fields[:i:i], fields[i+1:])
 }
 
 // withCode returns fields with a code field added in catalogue position (first).

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -56,7 +57,9 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 				// The outcome joins the next group commit; the worker goes on. A crash
 				// before that commit leaves the row as a crash during the request does.
 				store.FinishAsync(j.id, state.Entry{
-					Code: out.Code, CardNumber: out.CardNumber, Hash: j.res.Hash,
+					// An update that asked for no card answers none: the customer keeps
+					// the card it has.
+					Code: out.Code, CardNumber: cmp.Or(out.CardNumber, j.knownCard), Hash: j.res.Hash,
 					Status: out.Status, Time: r.opt.Now().UTC(),
 				})
 			}

@@ -187,3 +187,33 @@ func TestDryRunLeavesState(t *testing.T) {
 		}
 	}
 }
+
+// TestCardGenerateOnce: card_number_generate gives a customer a card on the night that
+// creates it, and is not sent again once the state knows its card (each request for one
+// would replace the card), in this run or a later one.
+func TestCardGenerateOnce(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	const mapping = "key: Customer ID\nfields:\n  first_name: First Name\n  card_number_generate: { value: \"10\" }\n"
+	in := writeFile(t, dir, "cards.csv", "Customer ID,First Name\nK1,Ann\nK2,Bob\nK1,Anne\n")
+	_, rows := runWithState(t, env, statePath, in, mapping, false)
+	card := rows[0]["card_number"]
+	if len(card) != 10 {
+		t.Fatalf("first night: K1's card %q, want 10 digits", card)
+	}
+	if rows[2]["status"] != "update" || rows[2]["card_number"] != "" && rows[2]["card_number"] != card {
+		t.Errorf("K1's second row in the same run: %s with card %q; want an update keeping card %s", rows[2]["status"], rows[2]["card_number"], card)
+	}
+	writeFile(t, dir, "cards.csv", "Customer ID,First Name\nK1,Annie\nK2,Bob\n")
+	_, rows = runWithState(t, env, statePath, in, mapping, false)
+	if rows[0]["status"] != "update" {
+		t.Fatalf("second night: K1 %s, want update", rows[0]["status"])
+	}
+	cs := env.sb.Customers()
+	for _, c := range cs {
+		if c.Fields["first_name"] == "Annie" && c.CardNumber != card {
+			t.Errorf("K1's card is %q after the second night, want it kept as %s", c.CardNumber, card)
+		}
+	}
+}
