@@ -39,7 +39,7 @@ ambiguous), and the columns it could not match listed as comments.
 				}
 				opt.Delimiter = d
 			}
-			if headerRow < 1 {
+			if cmd.Flags().Changed("header-row") && headerRow < 1 {
 				return withCode(exitUsage, errors.New("--header-row must be 1 or more"))
 			}
 			if !cmd.Flags().Changed("header-row") {
@@ -61,7 +61,8 @@ ambiguous), and the columns it could not match listed as comments.
 		},
 	}
 	cmd.Flags().StringVar(&sheetName, "sheet", "", "XLSX sheet `name` (default: the first visible sheet)")
-	cmd.Flags().IntVar(&headerRow, "header-row", 1, "the row that holds the column names (default: guessed)")
+	// The default is 0, "guess": a non-zero default would be printed beside "(default: guessed)".
+	cmd.Flags().IntVar(&headerRow, "header-row", 0, "the `row` that holds the column names (default: guessed)")
 	cmd.Flags().StringVar(&delimiter, "delimiter", "", "CSV delimiter (default: detected)")
 	cmd.Flags().StringVar(&encoding, "encoding", "", "CSV encoding (default: detected)")
 	return cmd
