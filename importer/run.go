@@ -321,6 +321,13 @@ func (r *runner) dryRunState(j *job) error {
 	case j.res.Identity.Code == "" && e.Code != "":
 		j.code = e.Code
 		j.msgs = append(j.msgs, "would update customer "+e.Code+" (code remembered from an earlier run)")
+	case e.Code != "" && !e.InFlight:
+		j.code = e.Code
+		if r.opt.Force {
+			j.msgs = append(j.msgs, "would be sent again (--force)")
+		} else {
+			j.msgs = append(j.msgs, "changed since the last run: would be sent")
+		}
 	}
 	return nil
 }

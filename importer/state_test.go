@@ -217,3 +217,30 @@ func TestCardGenerateOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunChangedRow: a dry run with state says a changed row of a customer with a
+// code of its own would be sent, and shows the code.
+func TestDryRunChangedRow(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	in := writeFile(t, dir, "in.csv", customerCSV(4, 1)) // every row has a code
+	runWithState(t, env, statePath, in, customerMapping, false)
+	writeFile(t, dir, "in.csv", strings.Replace(customerCSV(4, 1), "First3,", "Other,", 1))
+	st := openStore(t, statePath, true)
+	o := runOpts(t, nil, parseMapping(t, customerMapping), in)
+	o.DryRun, o.Store = true, st
+	mustRun(t, o)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range readResults(t, in+".results.csv") {
+		changed := r["First Name"] == "Other"
+		if got := strings.Contains(r["message"], "changed since the last run: would be sent"); got != changed {
+			t.Errorf("row %s (changed %v): message %q", r["row"], changed, r["message"])
+		}
+		if r["code"] != r["Code"] {
+			t.Errorf("row %s shows code %q, want its own %q", r["row"], r["code"], r["Code"])
+		}
+	}
+}
