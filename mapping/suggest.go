@@ -89,10 +89,17 @@ func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions)
 		if n == "" || i == s.Key {
 			continue
 		}
+		exact := false
 		for _, f := range catalog {
 			if sc := matchScore(n, f); sc > 0 {
 				cands = append(cands, cand{sc, i, f.Name})
+				exact = exact || sc >= scoreExact
 			}
+		}
+		// A header that is a known name of some field is no guess at another: County,
+		// beaten to state by State, is not offered to country as a typo of it.
+		if exact {
+			cands = slices.DeleteFunc(cands, func(c cand) bool { return c.col == i && c.score < scoreExact })
 		}
 	}
 	// Best match first, so that each field gets its best column and each column its best
