@@ -3,7 +3,6 @@ package sheet
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +16,10 @@ import (
 	"unsafe"
 )
 
-// ErrUnclosedQuote is wrapped by the CSVError for a quoted field that is still open at the
-// end of the file: a " is missing somewhere from the row it names onwards.
+// ErrUnclosedQuote is wrapped by the CSVError for a quoted field that no quote closes: one
+// that is still open at the end of the file, or where a quote is followed by neither the
+// delimiter nor a line end (CSVError.QuoteLine says where). A " is missing (or one too
+// many) somewhere from the row it names onwards.
 var ErrUnclosedQuote = errors.New(`a quoted field is never closed: a " is missing`)
 
 // ErrRecordTooLong is wrapped by the CSVError for a record longer than 8 MiB: most
@@ -31,16 +32,25 @@ var ErrRecordTooLong = errors.New(`record longer than 8 MiB: a " is probably mis
 const csvMaxRecord = 8 << 20
 
 // CSVError is a malformed CSV file. It says where: the row as Row.Number counts it, and
-// the line and byte column (both from 1) in the file. It wraps Err and ErrFormat.
+// the line and byte column (both from 1) in the file, of the field at fault for a quote.
+// It wraps Err and ErrFormat.
 type CSVError struct {
 	Path   string
 	Row    int
 	Line   int
 	Column int
-	Err    error
+	// QuoteLine and QuoteColumn are where the quote is that should close the quoted
+	// field at Line, Column but is followed by neither the delimiter nor a line end;
+	// both are 0 for other errors.
+	QuoteLine, QuoteColumn int
+	Err                    error
 }
 
 func (e *CSVError) Error() string {
+	if e.QuoteLine > 0 {
+		return fmt.Sprintf(`%s: row %d (line %d, column %d): %v: the " at line %d, column %d is followed by neither the delimiter nor a line end`,
+			e.Path, e.Row, e.Line, e.Column, e.Err, e.QuoteLine, e.QuoteColumn)
+	}
 	return fmt.Sprintf("%s: row %d (line %d, column %d): %v", e.Path, e.Row, e.Line, e.Column, e.Err)
 }
 
@@ -62,10 +72,11 @@ func (e *CSVError) Unwrap() []error { return []error{e.Err, ErrFormat} }
 //   - Line ends: LF, CRLF, and lone CR (classic Mac), inside quoted fields too; any of
 //     them inside a quoted field reads as "\n".
 //   - Quotes: RFC 4180 quoting with "" for a quote. A quote inside an unquoted field
-//     (12" pizza) is kept as it is, as spreadsheet programs do. A quote followed by
-//     anything but a delimiter or a line end does not close its field, so a quoted field
-//     still open at the end of the file is a *CSVError wrapping ErrUnclosedQuote, and a
-//     record over 8 MiB one wrapping ErrRecordTooLong.
+//     (12" pizza) is kept as it is, as spreadsheet programs do. In a quoted field, a
+//     quote followed by anything but a delimiter or a line end, or the end of the file
+//     inside the field, is a *CSVError wrapping ErrUnclosedQuote (as encoding/csv's
+//     ErrQuote without LazyQuotes), and a record over 8 MiB one wrapping
+//     ErrRecordTooLong.
 //   - Rows keep the number of cells they have (ragged rows are the caller's business).
 //     Row.Number counts records from 1, each blank line counting as one; blank lines and
 //     records whose cells are all empty are not returned. Every cell is String, or Empty
@@ -78,8 +89,7 @@ func OpenCSV(path string, opt Options) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	reopen := func() (io.ReadCloser, error) { return os.Open(path) }
-	r, err := csvNew(path, f, reopen, opt)
+	r, err := csvNew(path, f, opt)
 	if err != nil {
 		_ = f.Close() // the error that matters is err
 		return nil, err
@@ -124,15 +134,14 @@ const csvBufSize = 64 << 10
 
 // csvReader is the Reader of a CSV file.
 type csvReader struct {
-	path   string
-	src    io.ReadCloser
-	reopen func() (io.ReadCloser, error)
-	plan   encPlan
-	comma  rune
-	trim   bool
-	br     *bufio.Reader // what sc reads
-	text   *csvCRReader  // what br reads
-	sc     *csvScanner
+	path  string
+	src   io.ReadCloser
+	plan  encPlan
+	comma rune
+	trim  bool
+	br    *bufio.Reader // what sc reads
+	text  *csvCRReader  // what br reads
+	sc    *csvScanner
 
 	warnings []string
 	slab     []Cell   // cells not yet handed out
@@ -148,9 +157,8 @@ type csvReader struct {
 	err       error // sticky: returned by every Next after the first error or io.EOF
 }
 
-// csvNew reads a CSV stream from src; reopen gives the same stream again from its start
-// (used once, at the end, to check the last record's quotes).
-func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error), opt Options) (*csvReader, error) {
+// csvNew reads a CSV stream from src.
+func csvNew(path string, src io.ReadCloser, opt Options) (*csvReader, error) {
 	enc, err := ParseEncoding(opt.Encoding)
 	if err != nil {
 		return nil, err
@@ -176,7 +184,7 @@ func csvNew(path string, src io.ReadCloser, reopen func() (io.ReadCloser, error)
 	first, _ := br.Peek(csvBufSize) // a short file gives what there is, with an error that Read repeats
 	comma, trim := csvDialect(first, opt.Delimiter)
 
-	r := &csvReader{path: path, src: src, reopen: reopen, plan: plan, comma: comma, trim: trim, br: br, text: text, nextLine: 1}
+	r := &csvReader{path: path, src: src, plan: plan, comma: comma, trim: trim, br: br, text: text, nextLine: 1}
 	r.sc = newCSVScanner(br, comma, trim)
 	text.limit = csvMaxRecord
 	if plan.warning != "" {
@@ -193,21 +201,10 @@ func csvStream(raw io.Reader, plan encPlan) (*bufio.Reader, *csvCRReader) {
 	return bufio.NewReaderSize(text, csvBufSize), text
 }
 
-func csvParser(r io.Reader, comma rune, trim bool) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.Comma = comma
-	cr.TrimLeadingSpace = trim
-	cr.LazyQuotes = true
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	return cr
-}
-
 // Next implements Reader.
 func (r *csvReader) Next() (Row, error) {
 	for r.err == nil {
-		start := r.sc.offset
-		r.text.recStart = start
+		r.text.recStart = r.sc.offset
 		err := r.sc.read()
 		if err == io.EOF {
 			r.err = io.EOF
@@ -224,18 +221,9 @@ func (r *csvReader) Next() (Row, error) {
 		// Blank lines are skipped silently: each one between the end of the last record
 		// and the start of this one is a row of its own.
 		r.number += 1 + line - r.nextLine
-		lastLine, lastColumn := sc.lastLine, sc.lastCol
-		r.nextLine = lastLine + 1
+		r.nextLine = sc.lastLine + 1
 		if !sc.oneLine {
 			r.nextLine += strings.Count(sc.field(n-1), "\n")
-		}
-		// In lazy mode a quoted field ends only at a closing quote or at the end of the
-		// file, so a record that ends before the end of the file is well formed.
-		if _, err := r.br.Peek(1); err == io.EOF {
-			if err := r.checkLastQuote(start, lastLine, lastColumn); err != nil {
-				r.err = err
-				break
-			}
 		}
 
 		empty := true
@@ -394,59 +382,18 @@ func (r *csvReader) warnBadBytes() {
 }
 
 func (r *csvReader) readError(err error) error {
-	// In lazy mode the only malformed CSV is a record too long; anything else is an
-	// error of reading.
+	// The record starts at the scanner's firstLine, or here (unless blank lines come
+	// first) when it was too long for the scanner to get to a line.
+	var qe *csvQuoteError
+	if errors.As(err, &qe) {
+		return &CSVError{Path: r.path, Row: r.number + 1 + r.sc.firstLine - r.nextLine, Line: qe.line, Column: qe.col,
+			QuoteLine: qe.quoteLine, QuoteColumn: qe.quoteCol, Err: ErrUnclosedQuote}
+	}
 	if errors.Is(err, ErrRecordTooLong) {
-		// The record starts here unless blank lines come first.
 		return &CSVError{Path: r.path, Row: r.number + 1, Line: r.nextLine, Column: 1, Err: ErrRecordTooLong}
 	}
 	return fmt.Errorf("read %q after row %d: %w", r.path, r.number, err)
 }
-
-// checkLastQuote fails when the file ends inside a quoted field of the last record, which
-// began at the decoded offset start and whose last field is at line, column. encoding/csv
-// in lazy mode ends such a field silently, so the record is read again, from the file,
-// with a line of its own after it: when the quote is closed that line is a record, when
-// it is not the line is swallowed into the open field.
-func (r *csvReader) checkLastQuote(start int64, line, column int) error {
-	src, err := r.reopen()
-	if err != nil {
-		return fmt.Errorf("reopen %q: %w", r.path, err)
-	}
-	defer src.Close()
-	var rest io.Reader
-	if s, ok := src.(io.Seeker); ok && r.plan.id == encUTF8 {
-		// UTF-8 is read as it is, so the decoded offset is the file's, after the BOM.
-		if _, err := s.Seek(int64(r.plan.skip)+start, io.SeekStart); err != nil {
-			return fmt.Errorf("reread %q: %w", r.path, err)
-		}
-		rest = bufio.NewReaderSize(&csvCRReader{r: bufio.NewReader(src)}, csvBufSize)
-	} else {
-		if _, err := io.CopyN(io.Discard, src, int64(r.plan.skip)); err != nil {
-			return fmt.Errorf("reread %q: %w", r.path, err)
-		}
-		br, _ := csvStream(src, r.plan)
-		if _, err := io.CopyN(io.Discard, br, start); err != nil {
-			return fmt.Errorf("reread %q: %w", r.path, err)
-		}
-		rest = br
-	}
-	cr := csvParser(io.MultiReader(rest, strings.NewReader("\n"+csvSentinel+"\n")), r.comma, r.trim)
-	if _, err := cr.Read(); err != nil {
-		return fmt.Errorf("reread %q: %w", r.path, err)
-	}
-	rec, err := cr.Read()
-	if err == nil && len(rec) == 1 && rec[0] == csvSentinel {
-		return nil
-	}
-	if err != nil && err != io.EOF {
-		return fmt.Errorf("reread %q: %w", r.path, err)
-	}
-	return &CSVError{Path: r.path, Row: r.number, Line: line, Column: column, Err: ErrUnclosedQuote}
-}
-
-// csvSentinel cannot end a quoted field or be trimmed as space.
-const csvSentinel = "\x00"
 
 // Warnings implements Reader.
 func (r *csvReader) Warnings() []string {

@@ -4,17 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// csvScanner splits CSV text into records exactly as encoding/csv does with LazyQuotes,
-// FieldsPerRecord -1, ReuseRecord and no comment character, and counts lines and bytes as
-// it does (its readLine and readRecord, ported). It is faster on the common record: a line
-// without quotes is cut into fields of one string without being copied field by field,
-// and only the positions the reader reports are kept.
+// csvScanner splits CSV text into records exactly as encoding/csv does with FieldsPerRecord
+// -1, ReuseRecord and no comment character, and counts lines and bytes as it does (its
+// readLine and readRecord, ported). Quotes are as strict as without LazyQuotes but for one
+// leniency: a quote inside a field that does not start with one is kept as it is (12"
+// pizza), as with LazyQuotes. So a quoted field must end with a quote followed by the
+// delimiter, a line end or the end of the input; otherwise read fails with a
+// *csvQuoteError. It is faster on the common record: a line without quotes is cut into
+// fields of one string without being copied field by field, and only the positions the
+// reader reports are kept.
 type csvScanner struct {
 	r        *bufio.Reader
 	comma    rune
@@ -40,6 +45,23 @@ type csvScanner struct {
 
 func newCSVScanner(r *bufio.Reader, comma rune, trim bool) *csvScanner {
 	return &csvScanner{r: r, comma: comma, commaLen: utf8.RuneLen(comma), trim: trim}
+}
+
+// csvQuoteError is what csvScanner.read returns for a quoted field that no quote closes:
+// a quote in it is followed by neither the delimiter nor a line end (encoding/csv's
+// ErrQuote), or the input ends inside it.
+type csvQuoteError struct {
+	line, col int // where the field starts: its opening quote
+	// The quote followed by something else, or 0, 0 when the input ends in the field.
+	quoteLine, quoteCol int
+}
+
+func (e *csvQuoteError) Error() string {
+	if e.quoteLine == 0 {
+		return fmt.Sprintf("line %d, column %d: quoted field not closed at the end of the input", e.line, e.col)
+	}
+	return fmt.Sprintf(`line %d, column %d: the " at line %d, column %d in a quoted field is followed by neither the delimiter nor a line end`,
+		e.line, e.col, e.quoteLine, e.quoteCol)
 }
 
 // readLine reads one line, with its "\r\n" ending turned into "\n" and a final "\r" at the
@@ -83,8 +105,8 @@ func csvNextRune(b []byte) rune {
 }
 
 // read reads the next record, skipping blank lines: its fields are then field(0) to
-// field(count()-1). It returns io.EOF at the end of the input; on another error the fields
-// read so far are there too.
+// field(count()-1). It returns io.EOF at the end of the input, a *csvQuoteError for a
+// quoted field not closed right; on another error the fields read so far are there too.
 func (s *csvScanner) read() error {
 	if !s.trim && s.comma < utf8.RuneSelf && s.readBuffered() {
 		return nil
@@ -301,8 +323,8 @@ parseField:
 					endField()
 					break parseField
 				default:
-					// a bare quote, kept in lazy mode
-					s.buf = append(s.buf, '"')
+					// `"x`: the quote neither closes the field nor is doubled.
+					return &csvQuoteError{line: line0, col: col0, quoteLine: pos.line, quoteCol: pos.col - quoteLen}
 				}
 			case len(line) > 0:
 				s.buf = append(s.buf, line...)
@@ -319,7 +341,10 @@ parseField:
 					errRead = nil
 				}
 			default:
-				// the end of the input inside the quotes ends the field in lazy mode
+				if errRead == nil {
+					// the end of the input inside the quotes
+					return &csvQuoteError{line: line0, col: col0}
+				}
 				endField()
 				break parseField
 			}

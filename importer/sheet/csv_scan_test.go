@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -15,43 +16,117 @@ import (
 	"unicode/utf8"
 )
 
-// csvScanCompare reads data with csvScanner and with encoding/csv set up as the reader
-// once used it, and fails at the first record, position, offset or error that differs.
+// csvScanCompare reads data with csvScanner and fails at the first record, position,
+// offset or error that differs from encoding/csv's. The oracle is encoding/csv without
+// LazyQuotes (strict): a record it reads the scanner must read alike, and where it fails
+// with ErrQuote (a quote in a quoted field followed by neither the delimiter nor a line
+// end, or the input ending in one) the scanner must fail with a *csvQuoteError for the
+// same record and quote. The scanner's one leniency is a bare quote in an unquoted field
+// (ErrBareQuote): such a record is checked against encoding/csv with LazyQuotes, which
+// reads it as the scanner does, and the strict reader starts again after it.
 func csvScanCompare(tb testing.TB, data []byte, comma rune, trim bool, bufSize int) {
 	tb.Helper()
-	want := csv.NewReader(bytes.NewReader(data))
-	want.Comma = comma
-	want.TrimLeadingSpace = trim
-	want.LazyQuotes = true
-	want.FieldsPerRecord = -1
-	want.ReuseRecord = true
+	newReader := func(b []byte, lazy bool) *csv.Reader {
+		cr := csv.NewReader(bytes.NewReader(b))
+		cr.Comma = comma
+		cr.TrimLeadingSpace = trim
+		cr.LazyQuotes = lazy
+		cr.FieldsPerRecord = -1
+		cr.ReuseRecord = true
+		return cr
+	}
+	lazy, strict := newReader(data, true), newReader(data, false)
+	var base int64 // where strict started reading
+	baseLine := 0  // lines before base
 	got := newCSVScanner(bufio.NewReaderSize(bytes.NewReader(data), bufSize), comma, trim)
 	for n := 1; ; n++ {
-		rec, werr := want.Read()
-		gerr := got.read()
-		if werr != gerr {
-			tb.Fatalf("%q (comma %q, trim %v): record %d: error %v, encoding/csv %v", data, comma, trim, n, gerr, werr)
+		fail := func(format string, args ...any) {
+			tb.Helper()
+			tb.Fatalf("%q (comma %q, trim %v): record %d: "+format, append([]any{data, comma, trim, n}, args...)...)
 		}
-		if werr != nil {
+		gerr := got.read()
+		lrec, lerr := lazy.Read()
+		srec, serr := strict.Read()
+		var pe *csv.ParseError
+		errors.As(serr, &pe)
+		var qe *csvQuoteError
+		errors.As(gerr, &qe)
+		// want is the reader that read the record as the scanner should.
+		want, rec, wantBase, wantLine := strict, srec, base, baseLine
+		switch {
+		case serr == nil || serr == io.EOF:
+			if gerr != serr {
+				fail("error %v, encoding/csv %v", gerr, serr)
+			}
+			if serr == io.EOF {
+				return
+			}
+		case pe != nil && errors.Is(pe.Err, csv.ErrQuote):
+			if qe == nil {
+				fail("error %v, encoding/csv %v", gerr, serr)
+			}
+			if got.firstLine != pe.StartLine+baseLine {
+				fail("error %v in the record of line %d, encoding/csv %v", gerr, got.firstLine, serr)
+			}
+			// At the end of the input encoding/csv names where it ends: no quote.
+			at := int(base) + csvLineStart(data[base:], pe.Line) + pe.Column - 1
+			if atQuote := at < len(data) && data[at] == '"'; atQuote != (qe.quoteLine != 0) ||
+				atQuote && (qe.quoteLine != pe.Line+baseLine || qe.quoteCol != pe.Column) {
+				fail("error %v, encoding/csv %v", gerr, serr)
+			}
+			if at := csvLineStart(data, qe.line) + qe.col - 1; at >= len(data) || data[at] != '"' {
+				fail("error %v: no quote where the field starts", gerr)
+			}
 			return
+		case pe != nil && errors.Is(pe.Err, csv.ErrBareQuote):
+			if lerr != nil {
+				fail("encoding/csv: %v, with LazyQuotes: %v", serr, lerr)
+			}
+			if gerr != nil {
+				// A quoted field not closed right, after the bare quote.
+				if qe == nil || qe.line < pe.Line+baseLine || qe.line == pe.Line+baseLine && qe.col <= pe.Column {
+					fail("error %v, encoding/csv %v", gerr, serr)
+				}
+				return
+			}
+			want, rec, wantBase, wantLine = lazy, lrec, 0, 0
+			base = lazy.InputOffset()
+			baseLine = bytes.Count(data[:base], []byte("\n"))
+			strict = newReader(data[base:], false)
+		default:
+			fail("encoding/csv: %v", serr)
 		}
 		fields := make([]string, got.count())
 		for i := range fields {
 			fields[i] = got.field(i)
 		}
 		if !slices.Equal(fields, rec) {
-			tb.Fatalf("%q (comma %q, trim %v): record %d: %q, encoding/csv %q", data, comma, trim, n, fields, rec)
+			fail("%q, encoding/csv %q", fields, rec)
 		}
 		first, _ := want.FieldPos(0)
 		lastLine, lastCol := want.FieldPos(len(rec) - 1)
+		first, lastLine = first+wantLine, lastLine+wantLine
 		if got.firstLine != first || got.lastLine != lastLine || got.lastCol != lastCol {
-			tb.Fatalf("%q (comma %q, trim %v): record %d: positions %d, %d:%d, encoding/csv %d, %d:%d",
-				data, comma, trim, n, got.firstLine, got.lastLine, got.lastCol, first, lastLine, lastCol)
+			fail("positions %d, %d:%d, encoding/csv %d, %d:%d", got.firstLine, got.lastLine, got.lastCol, first, lastLine, lastCol)
 		}
-		if got.offset != want.InputOffset() {
-			tb.Fatalf("%q (comma %q, trim %v): record %d: offset %d, encoding/csv %d", data, comma, trim, n, got.offset, want.InputOffset())
+		if off := wantBase + want.InputOffset(); got.offset != off {
+			fail("offset %d, encoding/csv %d", got.offset, off)
 		}
 	}
+}
+
+// csvLineStart returns the offset in data of the start of line n (from 1), as
+// encoding/csv counts lines.
+func csvLineStart(data []byte, n int) int {
+	at := 0
+	for ; n > 1; n-- {
+		i := bytes.IndexByte(data[at:], '\n')
+		if i < 0 {
+			return len(data)
+		}
+		at += i + 1
+	}
+	return at
 }
 
 func TestCSVScannerMatchesEncodingCSV(t *testing.T) {
@@ -79,6 +154,16 @@ func TestCSVScannerMatchesEncodingCSV(t *testing.T) {
 		{"quoted on one line", "\"a\",b,\"c,d\",\"\"\n\"x\"\r\n\"\",\n", ',', false},
 		{"quoted then text", "\"a\"b,\"c\"\"d\",\"e\" \n", ',', false},
 		{"quoted unclosed on line", "a,\"b,c\n", ',', false},
+		{"stray quote swallows lines", "id,a\n9,\"Bad,x@example.com\n2,\"q, r\"\n3,w\n", ',', false},
+		{"stray quote to the end", "id,a\n9,\"Bad\n2,q\n3,w\n", ',', false},
+		{"quote then space", "a,\"b\" ,c\n", ',', false},
+		{"quote then space trimmed", "a, \"b\" , c\n", ',', true},
+		{"quote then text on a later line", "a;\"b\n\nc\"d;e\n", ';', false},
+		{"quote then multibyte comma", "\"a\"§b\n\"c\"d§\n", '§', false},
+		{"bare quote then stray quote", "12\" pizza,\"x\ny\"z\n", ',', false},
+		{"bare quote then good records", "12\" pizza,\"x\"\n\"a\nb\",c\n1,\"q\"x\n", ',', false},
+		{"doubled quotes and close", "\"\"\"\",\"a\"\"\"\r\n\"\"\r\n", ',', false},
+		{"quote then CR", "\"a\"\rb\n", ',', false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +180,8 @@ func FuzzCSVScanner(f *testing.F) {
 	f.Add([]byte("\"a\nb\",\"c\"\"\"\r\n\r\nx, y\r"), byte(','), true)
 	f.Add([]byte("a;\"b;c\";12\" x\n\"open"), byte(';'), false)
 	f.Add([]byte("a\t \tb\n\t\"q\"\t\n"), byte('\t'), true)
+	f.Add([]byte("id,a\n9,\"Bad,x\n2,\"q, r\"\n3,w\n"), byte(','), false)
+	f.Add([]byte("x, \"y\" , z\n12\" pizza,\"a\"b\n"), byte(','), true)
 	f.Fuzz(func(t *testing.T, data []byte, delim byte, trim bool) {
 		comma := rune(delim)
 		if comma >= utf8.RuneSelf {
@@ -148,9 +235,7 @@ func FuzzCSVRows(f *testing.F) {
 			return
 		}
 		opt := Options{Delimiter: rune(delim)}
-		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-		src, _ := open()
-		r, err := csvNew("fuzz.csv", src, open, opt)
+		r, err := csvNew("fuzz.csv", io.NopCloser(bytes.NewReader(data)), opt)
 		if err != nil {
 			return
 		}

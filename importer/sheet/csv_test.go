@@ -40,14 +40,11 @@ func csvReadAll(tb testing.TB, r Reader) ([]csvRow, error) {
 }
 
 // csvFromString opens s as a CSV stream read through one-byte reads, which puts every
-// chunk boundary everywhere; its reopen gives the same one-byte stream again.
+// chunk boundary everywhere.
 func csvFromString(tb testing.TB, s string, opt Options) (Reader, error) {
 	tb.Helper()
-	open := func() (io.ReadCloser, error) {
-		return io.NopCloser(iotest.OneByteReader(strings.NewReader(s))), nil
-	}
-	src, _ := open()
-	r, err := csvNew("inline.csv", src, open, opt)
+	src := io.NopCloser(iotest.OneByteReader(strings.NewReader(s)))
+	r, err := csvNew("inline.csv", src, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +71,9 @@ func TestCSVRead(t *testing.T) {
 		// errRow/errLine/errCol wrapping wantErr.
 		wantErr                 error
 		errRow, errLine, errCol int
+		// quoteLine and quoteCol, when set, are where the quote is that is followed by
+		// neither the delimiter nor a line end.
+		quoteLine, quoteCol int
 	}{
 		{name: "Simple", input: "a,b,c\n1,2,3\n", want: []csvRow{{1, []string{"a", "b", "c"}}, {2, []string{"1", "2", "3"}}}},
 		{name: "NoFinalNewline", input: "a,b\n1,2", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "2"}}}},
@@ -110,7 +110,41 @@ func TestCSVRead(t *testing.T) {
 		{name: "CommaSpaceNotEverywhere", input: "a, b,c\n1, 2,3\n", want: []csvRow{{1, []string{"a", " b", "c"}}, {2, []string{"1", " 2", "3"}}}},
 		{name: "EscapedQuotes", input: "a,b\n1,\"ha \"\"ha\"\" ha\"\n", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", `ha "ha" ha`}}}},
 		{name: "BareQuoteKept", input: "item,size\npizza,12\" wide\n", want: []csvRow{{1, []string{"item", "size"}}, {2, []string{"pizza", `12" wide`}}}},
-		{name: "QuoteAfterQuotedText", input: "a,b\n\"x\"y\",2\n", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{`x"y`, "2"}}}},
+		{
+			// A quote in a quoted field must be doubled, or followed by the delimiter
+			// or a line end, as encoding/csv wants without LazyQuotes.
+			name:    "QuoteAfterQuotedText",
+			input:   "a,b\n\"x\"y\",2\n",
+			want:    []csvRow{{1, []string{"a", "b"}}},
+			wantErr: ErrUnclosedQuote, errRow: 2, errLine: 2, errCol: 1, quoteLine: 2, quoteCol: 3,
+		},
+		{
+			// A quote opened and never closed on its line swallows the next lines up to
+			// the next quote, which is followed by text: the rows are not merged.
+			name:    "StrayQuoteMergesNoRows",
+			input:   "id,a,b,c\n1,x,y,z\n\n9,\"Bad,Quote,x@example.com\n2,p,\"q, r\",s\n3,u,v,w\n",
+			want:    []csvRow{{1, []string{"id", "a", "b", "c"}}, {2, []string{"1", "x", "y", "z"}}},
+			wantErr: ErrUnclosedQuote, errRow: 4, errLine: 4, errCol: 3, quoteLine: 5, quoteCol: 5,
+		},
+		{
+			name:    "StrayQuoteCRLF",
+			input:   "a;b\r\n1;\"open\r\n\r\n2;\"x\";\"\"\r\n",
+			want:    []csvRow{{1, []string{"a", "b"}}},
+			wantErr: ErrUnclosedQuote, errRow: 2, errLine: 2, errCol: 3, quoteLine: 4, quoteCol: 3,
+		},
+		{
+			name:    "SpaceAfterClosingQuote",
+			input:   "a,b\n1,2\n\"x\" ,2\n",
+			want:    []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "2"}}},
+			wantErr: ErrUnclosedQuote, errRow: 3, errLine: 3, errCol: 1, quoteLine: 3, quoteCol: 3,
+		},
+		{
+			name:    "StrayQuoteWindows1252",
+			input:   "a;b\n\xe9;\"\xe9\"\xe9\n",
+			want:    []csvRow{{1, []string{"a", "b"}}},
+			wantErr: ErrUnclosedQuote, errRow: 2, errLine: 2, errCol: 4, quoteLine: 2, quoteCol: 7,
+		},
+		{name: "QuotedFieldsWithEscapes", input: "a,b\n\"\"\"x\"\"\",\"\"\"\"\n\"\",\"y\nz\"\"\"\n", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{`"x"`, `"`}}, {3, []string{"", "y\nz\""}}}},
 		{name: "QuotedAtEOF", input: "a,b\n1,\"2\"", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "2"}}}},
 		{name: "QuotedNewlineAtEOF", input: "a,b\n1,\"2\n\"", want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1", "2\n"}}}},
 		{name: "Ragged", input: "a,b,c\n1\n1,2,3,4\n", want: []csvRow{{1, []string{"a", "b", "c"}}, {2, []string{"1"}}, {3, []string{"1", "2", "3", "4"}}}},
@@ -149,12 +183,12 @@ func TestCSVRead(t *testing.T) {
 			wantErr: ErrUnclosedQuote, errRow: 3, errLine: 3, errCol: 3,
 		},
 		{
-			// In lazy mode a quote followed by text does not close the field, which then
-			// runs to the end of the file: reported where the field opened.
+			// A quote followed by text does not close the field: reported where the
+			// field opened, with where the quote is.
 			name:    "QuoteFollowedByText",
 			input:   "a,b\n\"1\"x,2\n3,4\n",
 			want:    []csvRow{{1, []string{"a", "b"}}},
-			wantErr: ErrUnclosedQuote, errRow: 2, errLine: 2, errCol: 1,
+			wantErr: ErrUnclosedQuote, errRow: 2, errLine: 2, errCol: 1, quoteLine: 2, quoteCol: 3,
 		},
 		{
 			name:    "UnclosedQuoteCR",
@@ -201,6 +235,9 @@ func TestCSVRead(t *testing.T) {
 			}
 			if ce.Row != tt.errRow || ce.Line != tt.errLine || ce.Column != tt.errCol {
 				t.Errorf("error at row %d line %d column %d, want %d %d %d", ce.Row, ce.Line, ce.Column, tt.errRow, tt.errLine, tt.errCol)
+			}
+			if ce.QuoteLine != tt.quoteLine || ce.QuoteColumn != tt.quoteCol {
+				t.Errorf("quote at line %d column %d, want %d %d", ce.QuoteLine, ce.QuoteColumn, tt.quoteLine, tt.quoteCol)
 			}
 			if _, again := r.Next(); again != err {
 				t.Errorf("Next after the error = %v, want the same error", again)
@@ -706,9 +743,7 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte("a\x00,\x00b\x00"), "utf-16le", byte(0))
 	f.Fuzz(func(t *testing.T, data []byte, encoding string, delim byte) {
 		opt := Options{Encoding: encoding, Delimiter: rune(delim)}
-		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-		src, _ := open()
-		r, err := csvNew("fuzz.csv", src, open, opt)
+		r, err := csvNew("fuzz.csv", io.NopCloser(bytes.NewReader(data)), opt)
 		if err != nil {
 			return
 		}
