@@ -21,9 +21,10 @@ const csvBufferSize = 64 << 10
 // csvEncoder writes RFC 4180 CSV. It keeps its own buffer instead of a bufio.Writer so that
 // only whole rows ever reach the file: a crash leaves a file that reads cleanly to its end.
 type csvEncoder struct {
-	f   *os.File
-	buf []byte
-	wb  writeback
+	path string
+	f    *os.File
+	buf  []byte
+	wb   writeback
 }
 
 func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
@@ -31,7 +32,7 @@ func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &csvEncoder{f: f, buf: make([]byte, 0, csvBufferSize), wb: writeback{f: f, every: csvWritebackSize}}
+	e := &csvEncoder{path: path, f: f, buf: make([]byte, 0, csvBufferSize), wb: writeback{f: f, every: csvWritebackSize}}
 	e.buf = append(e.buf, bom...)
 	e.buf = appendRecord(e.buf, header)
 	// The header reaches the file at once: even a run that dies before its first row
@@ -41,14 +42,6 @@ func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
 		return nil, err
 	}
 	return e, nil
-}
-
-func (e *csvEncoder) write(rec []string, _ Status) error {
-	e.buf = appendRecord(e.buf, rec)
-	if len(e.buf) >= csvBufferSize {
-		return e.flush()
-	}
-	return nil
 }
 
 // writeRow adds r's line of the results file.
@@ -86,6 +79,8 @@ func appendRow(b []byte, r Row) []byte {
 	}
 	return append(b, '\r', '\n')
 }
+
+func (e *csvEncoder) partial() string { return e.path }
 
 func (e *csvEncoder) flush() error {
 	if len(e.buf) == 0 {

@@ -4,7 +4,14 @@
 // Create starts a results file, CSV or XLSX by its extension; Writer.Add takes finished rows
 // in any order and writes them in input order (by Row.Seq); Writer.Close renames the
 // finished file into place, and Writer.Abort leaves the partial file for a run that cannot
-// finish. Every cell goes through SafeCell, which defuses spreadsheet formulas.
+// finish. Every cell goes through SafeCell, which defuses spreadsheet formulas. The files
+// are created with mode 0600: they hold personal data.
+//
+// After a crash (kill -9, power cut) the destination is untouched, and the rows written up
+// to the last flush (see Writer: every 200 ms or 1,000 rows) are beside it in a readable
+// CSV partial file, whatever the results' format: "r.partial.csv" for "r.csv" and for "r.xlsx" alike
+// (UTF-8 with a byte order mark, the results' columns, only whole rows). For XLSX the
+// workbook is built from that file at the end, so a crash leaves no "r.partial.xlsx".
 //
 // Summary counts a run's rows by status and problem, with its request figures, and writes
 // them as a short text for a person (WriteText) or as JSON for a script (WriteJSON).

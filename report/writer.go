@@ -52,10 +52,15 @@ const (
 // XLSX: one sheet named "Results" with a bold, frozen header row, column widths set, the
 // status cell coloured (green for new, update, unchanged and valid; red for invalid and
 // error; amber for unknown and skipped), row and attempts written as numbers and every
-// other cell as text, so "06083" stays "06083". The workbook format cannot be read
-// before it is finished: the rows are streamed to a temporary file and the workbook is only written out by Close or Abort, so a crash
-// leaves no readable prefix. A cell holds at most 32,767 characters (Excel's limit); longer
-// values are cut.
+// other cell as text, so "06083" stays "06083". A cell holds at most 32,767 characters
+// (Excel's limit); longer values are cut. A workbook cannot be read before it is
+// finished, so while the run goes on the rows are written, exactly as for a CSV results
+// file (same columns, escaping and flushing), to a CSV partial file beside the
+// destination: "r.xlsx" is written as "r.partial.csv". A crash of the process leaves that
+// CSV file, a readable prefix of the results holding every row flushed, and no workbook.
+// Close (and Abort) builds the workbook "r.partial.xlsx" from the CSV file, removes the
+// CSV file, and Close renames the workbook into place. If building the workbook fails,
+// the CSV file is kept and the error names it.
 //
 // Every cell, fixed columns and input alike, goes through SafeCell.
 //
@@ -71,7 +76,6 @@ type Writer struct {
 	enc     encoder
 	next    int      // the Seq of the next row to write
 	pending heldRows // rows that finished before the row ahead of them
-	rec     []string // reused record buffer
 	last    int      // Number of the last row written
 	written int
 	err     error // sticky: the first write error
@@ -86,12 +90,14 @@ type Writer struct {
 
 // encoder is one file format of the results.
 type encoder interface {
-	// write adds one record, whose column 1 holds the status st.
-	write(rec []string, st Status) error
-	// flush hands the rows written so far to the operating system (CSV); a no-op for XLSX.
+	// writeRow adds one row.
+	writeRow(r Row) error
+	// flush hands the rows written so far to the operating system.
 	flush() error
 	// finish completes the file at its temporary path, syncs it to disk and closes it.
 	finish() error
+	// partial returns the file that holds the rows written so far.
+	partial() string
 }
 
 // Create starts a results file at path, a .csv or .xlsx file by its extension (in any
@@ -137,8 +143,11 @@ func Create(path string, inputHeader []string) (*Writer, error) {
 // Path returns the results file's final path.
 func (w *Writer) Path() string { return w.path }
 
-// PartialPath returns the temporary file the results are written to until Close renames
-// it to Path. After Abort, or a failed Close, the partial file is left there.
+// PartialPath returns the temporary file that Close renames to Path. After Abort, or a
+// failed Close, the partial file is left there. For CSV the rows are written to it as
+// they finish; for XLSX it is the workbook built at the end, and until then the rows are
+// written to the CSV partial file beside it ("r.partial.csv" for "r.partial.xlsx"), which
+// is what a crash leaves.
 func (w *Writer) PartialPath() string { return w.tmp }
 
 // Add takes one finished row. Rows may come in any order; each is written as soon as every
@@ -182,7 +191,7 @@ func (w *Writer) Add(r Row) error {
 }
 
 // Flush hands the rows written so far to the operating system, so that a crash of the
-// process from now on leaves them in the partial file (CSV only; a no-op for XLSX).
+// process from now on leaves them in the partial file (for XLSX, the CSV partial file).
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -221,7 +230,7 @@ func (w *Writer) Close() error {
 	w.flushTimer.Stop()
 	if w.err != nil {
 		_ = w.enc.finish()
-		return fmt.Errorf("%w (partial results left in %q)", w.err, w.tmp)
+		return fmt.Errorf("%w (partial results left in %q)", w.err, w.enc.partial())
 	}
 	if w.pending.len() > 0 {
 		missing, held := w.next, w.pending.len()
@@ -231,17 +240,17 @@ func (w *Writer) Close() error {
 			w.err = fmt.Errorf("results %q: %w", w.path, err)
 		}
 		if w.err != nil {
-			return fmt.Errorf("%w (partial results left in %q)", w.err, w.tmp)
+			return fmt.Errorf("%w (partial results left in %q)", w.err, w.enc.partial())
 		}
 		where := "the first data row"
 		if missing > 0 {
 			where = fmt.Sprintf("the data row after row %d", after)
 		}
 		return fmt.Errorf("results %q: %w: seq %d (%s) never arrived; %d later rows were written after the gap (partial results left in %q)",
-			w.path, ErrMissingRow, missing, where, held, w.tmp)
+			w.path, ErrMissingRow, missing, where, held, w.enc.partial())
 	}
 	if err := w.enc.finish(); err != nil {
-		return fmt.Errorf("results %q: %w (partial results left in %q)", w.path, err, w.tmp)
+		return fmt.Errorf("results %q: %w (partial results left in %q)", w.path, err, w.enc.partial())
 	}
 	if err := os.Rename(w.tmp, w.path); err != nil {
 		return fmt.Errorf("results: %w (the results are in %q)", err, w.tmp)
@@ -272,7 +281,7 @@ func (w *Writer) Abort() error {
 		return w.err
 	}
 	if err != nil {
-		return fmt.Errorf("results %q: %w", w.tmp, err)
+		return fmt.Errorf("results %q: %w", w.enc.partial(), err)
 	}
 	return nil
 }
@@ -296,15 +305,7 @@ func (w *Writer) drain() {
 
 // writeRow encodes one row and advances next past it.
 func (w *Writer) writeRow(r Row) error {
-	var err error
-	if ce, ok := w.enc.(*csvEncoder); ok {
-		// CSV rows go straight into the encoder's buffer, without a record of strings.
-		err = ce.writeRow(r)
-	} else {
-		w.rec = appendCells(w.rec[:0], r)
-		err = w.enc.write(w.rec, r.Status)
-	}
-	if err != nil {
+	if err := w.enc.writeRow(r); err != nil {
 		w.err = fmt.Errorf("results %q: row %d: %w", w.path, r.Number, err)
 		return w.err
 	}
@@ -333,7 +334,7 @@ func appendCells(rec []string, r Row) []string {
 
 func (w *Writer) flushLocked() error {
 	if err := w.enc.flush(); err != nil {
-		w.err = fmt.Errorf("results %q: %w", w.tmp, err)
+		w.err = fmt.Errorf("results %q: %w", w.enc.partial(), err)
 		return w.err
 	}
 	w.unflushed = 0

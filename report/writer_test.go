@@ -423,6 +423,10 @@ func TestMissingRow(t *testing.T) {
 			if want := []string{"2", "3", "5", "7"}; !slices.Equal(got, want) {
 				t.Errorf("partial file rows %q, want %q", got, want)
 			}
+			if !strings.Contains(err.Error(), w.PartialPath()) {
+				t.Errorf("error %q does not name the partial file %s", err, w.PartialPath())
+			}
+			assertOnlyFile(t, w.PartialPath())
 		})
 	}
 }
@@ -494,42 +498,58 @@ func TestCrashPrefix(t *testing.T) {
 			}
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "r.csv")
-			w, err := Create(path, inputHeader)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Abort()
-			// Right after Create the partial file already holds the header.
-			if got := readAny(t, w.PartialPath()); len(got) != 1 {
-				t.Fatalf("partial file after Create holds %d records, want the header", len(got))
-			}
-			for _, i := range []int{0, 1, 3, 2, 6} {
-				if err := w.Add(rows[i]); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if w.Written() != 4 || w.Pending() != 1 {
-				t.Errorf("written %d, pending %d; want 4 and 1", w.Written(), w.Pending())
-			}
-			tt.flush(t, w)
-			// No Close: this is what a crash leaves.
-			got := readAny(t, w.PartialPath())
-			n := len(got) - 1
-			if n < 4 {
-				t.Fatalf("partial file holds %d rows, want at least 4", n)
-			}
-			want := wantCells()[:n+1]
-			if !slices.EqualFunc(got, want, slices.Equal) {
-				t.Errorf("partial file:\n got %q\nwant %q", got, want)
-			}
-			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("results in place before Close: %v", err)
-			}
-		})
+	for _, ext := range []string{".csv", ".xlsx"} {
+		for _, tt := range tests {
+			t.Run(ext+" "+tt.name, func(t *testing.T) {
+				crashPrefix(t, ext, tt.flush)
+			})
+		}
 	}
+}
+
+// crashPrefix writes rows to a results file of extension ext, flushes them with flush
+// and, without Close, checks what a crash would leave: a readable CSV partial file
+// holding the rows, and nothing else.
+func crashPrefix(t *testing.T, ext string, flush func(tb testing.TB, w *Writer)) {
+	t.Helper()
+	rows := testRows()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r"+ext)
+	// A partial workbook left by an earlier run is not taken for this run's.
+	if err := os.WriteFile(filepath.Join(dir, "r.partial"+ext), []byte("stale"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Create(path, inputHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	// Whatever the format, a crash leaves a CSV partial file.
+	partial := filepath.Join(dir, "r.partial.csv")
+	// Right after Create the partial file already holds the header.
+	if got := readAny(t, partial); len(got) != 1 {
+		t.Fatalf("partial file after Create holds %d records, want the header", len(got))
+	}
+	for _, i := range []int{0, 1, 3, 2, 6} {
+		if err := w.Add(rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.Written() != 4 || w.Pending() != 1 {
+		t.Errorf("written %d, pending %d; want 4 and 1", w.Written(), w.Pending())
+	}
+	flush(t, w)
+	// No Close: this is what a crash leaves.
+	got := readAny(t, partial)
+	n := len(got) - 1
+	if n < 4 {
+		t.Fatalf("partial file holds %d rows, want at least 4", n)
+	}
+	want := wantCells()[:n+1]
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("partial file:\n got %q\nwant %q", got, want)
+	}
+	assertOnlyFile(t, partial)
 }
 
 func TestAbortLeavesPartial(t *testing.T) {
@@ -565,6 +585,8 @@ func TestAbortLeavesPartial(t *testing.T) {
 			if !slices.EqualFunc(got, want, slices.Equal) {
 				t.Errorf("partial file:\n got %q\nwant %q", got, want)
 			}
+			// For XLSX the CSV partial file the rows were written to is gone.
+			assertOnlyFile(t, w.PartialPath())
 			if err := w.Close(); err != nil {
 				t.Errorf("Close after Abort: %v", err)
 			}

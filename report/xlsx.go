@@ -2,7 +2,10 @@ package report
 
 import (
 	"bufio"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
@@ -27,29 +30,146 @@ var statusColours = map[Status][2]string{ // fill, font
 // fixedWidths are the widths of the FixedColumns, in characters.
 var fixedWidths = []float64{8, 11, 14, 20, 60, 9}
 
-// xlsxEncoder streams the rows into a workbook, which is written out by finish.
+// xlsxEncoder writes an XLSX results file. A workbook cannot be read until it is
+// finished, so the rows are written as they finish to a CSV partial file beside it (the
+// same file, flushed the same way, as a CSV results file), which is what a crash leaves;
+// finish builds the workbook from that CSV file, then removes it.
 type xlsxEncoder struct {
-	path   string
+	path    string // the workbook's temporary path
+	csvPath string // the CSV partial file
+	csv     *csvEncoder
+	rows    int  // sheet rows written so far, header included
+	built   bool // the workbook at path is complete and the CSV file removed
+	done    bool
+	err     error // finish's result
+}
+
+// csvPartialPath returns the CSV partial file of an XLSX results file whose partial
+// workbook is at path: "r.partial.xlsx" gives "r.partial.csv".
+func csvPartialPath(path string) string {
+	return path[:len(path)-len(".xlsx")] + ".csv"
+}
+
+func newXLSXEncoder(path string, header []string) (*xlsxEncoder, error) {
+	if len(header) > excelize.MaxColumns {
+		return nil, fmt.Errorf("%d columns: an XLSX sheet holds at most %d", len(header), excelize.MaxColumns)
+	}
+	e := &xlsxEncoder{path: path, csvPath: csvPartialPath(path), rows: 1}
+	// A partial workbook left by an earlier run would be taken for this run's.
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var err error
+	if e.csv, err = newCSVEncoder(e.csvPath, header); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *xlsxEncoder) writeRow(r Row) error {
+	if e.rows >= excelize.TotalRows {
+		return ErrTooManyRows
+	}
+	if err := e.csv.writeRow(r); err != nil {
+		return err
+	}
+	e.rows++
+	return nil
+}
+
+func (e *xlsxEncoder) flush() error { return e.csv.flush() }
+
+// partial returns the file that holds the results written so far: the CSV file until
+// the workbook is built.
+func (e *xlsxEncoder) partial() string {
+	if e.built {
+		return e.path
+	}
+	return e.csvPath
+}
+
+func (e *xlsxEncoder) finish() error {
+	if e.done {
+		return e.err
+	}
+	e.done = true
+	if e.err = e.csv.finish(); e.err != nil {
+		return e.err
+	}
+	if e.err = buildWorkbook(e.path, e.csvPath); e.err != nil {
+		// The CSV file is kept: it holds every row.
+		_ = os.Remove(e.path)
+		e.err = fmt.Errorf("build the workbook: %w", e.err)
+		return e.err
+	}
+	e.built = true
+	if err := os.Remove(e.csvPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		e.err = err
+	}
+	return e.err
+}
+
+// buildWorkbook writes the workbook at path from the CSV results file at csvPath, and
+// syncs it to disk.
+func buildWorkbook(path, csvPath string) (err error) {
+	src, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	br := bufio.NewReaderSize(src, 64<<10)
+	if b, _ := br.Peek(len(bom)); string(b) == bom {
+		_, _ = br.Discard(len(bom))
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("%s: header: %w", csvPath, err)
+	}
+	wb, err := newWorkbook(header)
+	if err != nil {
+		return err
+	}
+	// Close removes excelize's temporary files, whatever happens.
+	defer func() {
+		if cerr := wb.f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	for {
+		rec, rerr := cr.Read()
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return fmt.Errorf("%s: %w", csvPath, rerr)
+		}
+		if err := wb.write(rec); err != nil {
+			return err
+		}
+	}
+	if err := wb.sw.Flush(); err != nil {
+		return err
+	}
+	return saveWorkbook(wb.f, path)
+}
+
+// workbook streams the rows of a results file into an XLSX workbook.
+type workbook struct {
 	f      *excelize.File
 	sw     *excelize.StreamWriter
 	row    int // the sheet row last written
 	styles map[Status]int
 	cells  []any
-	closed bool
 }
 
-func newXLSXEncoder(path string, header []string) (enc *xlsxEncoder, err error) {
+// newWorkbook starts a workbook with one sheet, SheetName, whose first row is header,
+// bold and frozen.
+func newWorkbook(header []string) (wb *workbook, err error) {
 	if len(header) > excelize.MaxColumns {
-		return nil, fmt.Errorf("%d columns: an XLSX sheet holds at most %d", len(header), excelize.MaxColumns)
-	}
-	// The workbook is written at the end; creating the file now finds an unwritable
-	// directory before any row is sent.
-	tf, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
-	if err != nil {
-		return nil, err
-	}
-	if err := tf.Close(); err != nil {
-		return nil, err
+		header = header[:excelize.MaxColumns]
 	}
 	f := excelize.NewFile()
 	defer func() {
@@ -60,7 +180,7 @@ func newXLSXEncoder(path string, header []string) (enc *xlsxEncoder, err error) 
 	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
 		return nil, err
 	}
-	e := &xlsxEncoder{path: path, f: f, styles: make(map[Status]int)}
+	wb = &workbook{f: f, styles: make(map[Status]int)}
 	for st, c := range statusColours {
 		id, err := f.NewStyle(&excelize.Style{
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[0]}},
@@ -69,7 +189,7 @@ func newXLSXEncoder(path string, header []string) (enc *xlsxEncoder, err error) 
 		if err != nil {
 			return nil, err
 		}
-		e.styles[st] = id
+		wb.styles[st] = id
 	}
 	bold, err := f.NewStyle(&excelize.Style{
 		Font:   &excelize.Font{Bold: true},
@@ -78,7 +198,7 @@ func newXLSXEncoder(path string, header []string) (enc *xlsxEncoder, err error) 
 	if err != nil {
 		return nil, err
 	}
-	if e.sw, err = f.NewStreamWriter(SheetName); err != nil {
+	if wb.sw, err = f.NewStreamWriter(SheetName); err != nil {
 		return nil, err
 	}
 	// Widths and panes must come before the first row.
@@ -87,11 +207,11 @@ func newXLSXEncoder(path string, header []string) (enc *xlsxEncoder, err error) 
 		if i >= len(FixedColumns) {
 			w = float64(min(max(len([]rune(header[i]))+2, 12), 40))
 		}
-		if err := e.sw.SetColWidth(i+1, i+1, w); err != nil {
+		if err := wb.sw.SetColWidth(i+1, i+1, w); err != nil {
 			return nil, err
 		}
 	}
-	if err := e.sw.SetPanes(&excelize.Panes{
+	if err := wb.sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
 	}); err != nil {
@@ -101,25 +221,28 @@ func newXLSXEncoder(path string, header []string) (enc *xlsxEncoder, err error) 
 	for i, h := range header {
 		cells[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
-	if err := e.sw.SetRow("A1", cells); err != nil {
+	if err := wb.sw.SetRow("A1", cells); err != nil {
 		return nil, err
 	}
-	e.row = 1
-	return e, nil
+	wb.row = 1
+	return wb, nil
 }
 
-func (e *xlsxEncoder) write(rec []string, st Status) error {
-	if e.row >= excelize.TotalRows {
+// write adds one record of the results file, whose cells are already escaped.
+func (wb *workbook) write(rec []string) error {
+	if wb.row >= excelize.TotalRows {
 		return ErrTooManyRows
 	}
 	if len(rec) > excelize.MaxColumns {
 		rec = rec[:excelize.MaxColumns]
 	}
-	cells := e.cells[:0]
+	cells := wb.cells[:0]
 	for i, v := range rec {
 		switch {
 		case i == 1:
-			cells = append(cells, excelize.Cell{StyleID: e.styles[st], Value: v})
+			cells = append(cells, excelize.Cell{StyleID: wb.styles[Status(v)], Value: v})
+		case v == "":
+			cells = append(cells, nil)
 		case i == 0 || i == 5:
 			// row and attempts are numbers, which a spreadsheet sorts and sums as such.
 			if n, err := strconv.Atoi(v); err == nil {
@@ -127,38 +250,18 @@ func (e *xlsxEncoder) write(rec []string, st Status) error {
 			} else {
 				cells = append(cells, v)
 			}
-		case v == "":
-			cells = append(cells, nil)
 		default:
 			// A string is always written as text: "06083" stays "06083".
 			cells = append(cells, v)
 		}
 	}
-	e.cells = cells
-	e.row++
-	cell, err := excelize.CoordinatesToCellName(1, e.row)
+	wb.cells = cells
+	wb.row++
+	cell, err := excelize.CoordinatesToCellName(1, wb.row)
 	if err != nil {
 		return err
 	}
-	return e.sw.SetRow(cell, cells)
-}
-
-func (e *xlsxEncoder) flush() error { return nil }
-
-func (e *xlsxEncoder) finish() error {
-	if e.closed {
-		return nil
-	}
-	e.closed = true
-	err := e.sw.Flush()
-	if err == nil {
-		err = saveWorkbook(e.f, e.path)
-	}
-	// Close removes excelize's temporary files, whatever happened before.
-	if cerr := e.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return wb.sw.SetRow(cell, cells)
 }
 
 // saveWorkbook writes f to path, created with fileMode (excelize's SaveAs would create
