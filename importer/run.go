@@ -126,6 +126,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		rowsHint: estimateRows(opt.Input),
 		sum:      &report.Summary{DryRun: opt.DryRun},
 		lanes:    make(map[string]*job),
+		keys:     newKeyMemory(recentKeys),
 		flushed:  make([]bool, opt.Window),
 		lim:      newLimiter(opt.Rate, opt.Burst, opt.Now),
 		log:      opt.Logger,
@@ -216,6 +217,7 @@ type runner struct {
 	low     int             // oldest unfinished sequence number
 	flushed []bool          // ring over the window: finished but not yet below low
 	lanes   map[string]*job // the latest unfinished row of each customer identity
+	keys    *keyMemory      // what the finished rows of recent keys left (send only)
 	ready   []*job          // rows free to send, in file order
 	failed  int             // rows that ended error or unknown
 	stopped error
@@ -511,6 +513,12 @@ func (r *runner) admit(j *job) error {
 		}
 		r.lanes[l] = j
 	}
+	if j.deps == 0 && j.res.Identity.Key != "" && j.res.Identity.Code == "" {
+		// No earlier row of the key is unfinished: one may have finished.
+		if o, ok := r.keys.get(j.res.Identity.Key); ok {
+			j.laneCode, j.knownCard, j.laneUnknown = o.code, o.card, o.unknown
+		}
+	}
 	if j.deps == 0 {
 		return r.prepare(j)
 	}
@@ -582,6 +590,14 @@ func (r *runner) release(j *job) error {
 	}
 	if err := r.finish(j); err != nil {
 		return err
+	}
+	if key := j.res.Identity.Key; key != "" && j.res.Valid() {
+		switch {
+		case j.code != "":
+			r.keys.note(key, keyOutcome{code: j.code, card: cmp.Or(j.card, j.knownCard)})
+		case j.status == report.StatusUnknown && !j.named:
+			r.keys.note(key, keyOutcome{unknown: cmp.Or(j.laneUnknown, j.number)})
+		}
 	}
 	for _, n := range j.next {
 		// A later row of the same key without a code of its own updates the customer
