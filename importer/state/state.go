@@ -64,7 +64,7 @@ func (e *LockedError) Error() string {
 	if e.PID > 0 {
 		return fmt.Sprintf("state %q is in use by another custimport run (pid %d); wait for it to end, or give another --state", e.Path, e.PID)
 	}
-	return fmt.Sprintf("state %q is in use by another custimport run; wait for it to end, or give another --state", e.Path)
+	return fmt.Sprintf("state %q is in use by another custimport process (a run, or a dry run or state export still reading it); wait for it to end, or give another --state", e.Path)
 }
 
 // Unwrap makes errors.Is(err, ErrLocked) true.
@@ -86,6 +86,10 @@ const SchemaVersion = 1
 
 // maxIdentity is the longest identity accepted, in bytes (bbolt allows 32 KiB keys).
 const maxIdentity = 4096
+
+// readerWait is how long a read-write Open waits for readers of the state (a dry run, a
+// state export) to let go of it.
+const readerWait = 5 * time.Minute
 
 // lockWait is how long Open waits for the file lock: long enough to ride out a run that is
 // just closing, short enough to fail "at once".
@@ -153,11 +157,12 @@ type tuning struct {
 	checkpointAge     time.Duration // pending writes older than this start one
 	checkpointTick    time.Duration // how often the checkpointer looks
 	asyncDelay        time.Duration // the longest a FinishAsync waits for a sync to join
+	readerWait        time.Duration // how long a read-write Open waits for readers to finish
 }
 
 func defaultTuning() tuning {
 	return tuning{checkpointEntries: 32 << 10, checkpointAge: 10 * time.Second, checkpointTick: 100 * time.Millisecond,
-		asyncDelay: 2 * time.Millisecond}
+		asyncDelay: 2 * time.Millisecond, readerWait: readerWait}
 }
 
 // Open opens the state file at path. Read-write, it creates the parent directories (0700)
@@ -197,15 +202,7 @@ func open(path string, opts Options, tune tuning) (*Store, error) {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
 
-	db, err := boltOpen(path, &bolt.Options{
-		Timeout:  lockWait,
-		ReadOnly: opts.ReadOnly,
-		// Read transactions (a Reader) do not block writers as long as the file fits in
-		// the initial map; address space is cheap, and the file does not grow with it.
-		InitialMmapSize: initialMmap(opts.ReadOnly),
-		// bbolt's statistics cost a mutex per transaction and nothing here reads them.
-		NoStatistics: true,
-	})
+	db, err := s.openBolt()
 	if err != nil {
 		return nil, s.openError(err)
 	}
@@ -334,10 +331,48 @@ func initialMmap(readOnly bool) int {
 }
 
 // openError turns an error of bolt.Open into one that names the file.
+// openBolt opens the bbolt file. When a read-write open finds the file locked by no
+// live custimport run (no pid file, or the pid of a process that is gone), the lock is a
+// reader's - a dry run or a state export, which write no pid - and the open waits for it,
+// up to tune.readerWait, rather than failing a nightly run because someone was looking;
+// a run that appears meanwhile still fails it at once.
+func (s *Store) openBolt() (*bolt.DB, error) {
+	deadline := time.Now().Add(s.tune.readerWait)
+	warned := false
+	for {
+		db, err := boltOpen(s.path, &bolt.Options{
+			Timeout:  lockWait,
+			ReadOnly: s.readOnly,
+			// Read transactions (a Reader) do not block writers as long as the file fits
+			// in the initial map; address space is cheap, and the file does not grow
+			// with it.
+			InitialMmapSize: initialMmap(s.readOnly),
+			// bbolt's statistics cost a mutex per transaction and nothing here reads
+			// them.
+			NoStatistics: true,
+		})
+		if err == nil || s.readOnly || !errors.Is(err, berrors.ErrTimeout) || time.Now().After(deadline) {
+			return db, err
+		}
+		if pid := readPID(s.path + ".lock"); pid > 0 && processAlive(pid) {
+			return nil, err // another run
+		}
+		if !warned {
+			warned = true
+			s.log.Warn("the state is being read by a dry run or a state export; waiting for it to finish",
+				zap.String("state", s.path), zap.Duration("at_most", s.tune.readerWait))
+		}
+	}
+}
+
 func (s *Store) openError(err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return &LockedError{Path: s.path, PID: readPID(s.path + ".lock")}
+		pid := readPID(s.path + ".lock")
+		if pid > 0 && !processAlive(pid) {
+			pid = 0 // left by a run that is gone
+		}
+		return &LockedError{Path: s.path, PID: pid}
 	case errors.Is(err, ErrCorrupt):
 		return fmt.Errorf("open state %q: %w", s.path, err)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),

@@ -788,3 +788,50 @@ func TestFinishAsync(t *testing.T) {
 		t.Fatalf("after Close and reopen: %+v %v", st, err)
 	}
 }
+
+// TestOpenWaitsForReaders: a read-write Open that finds the state held by a reader (a dry
+// run or an export, which leave no pid file) waits for it rather than failing, and fails
+// with a message that says so when the reader stays too long.
+func TestOpenWaitsForReaders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "1.db")
+	s := openTB(t, path)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tune := defaultTuning()
+	tune.readerWait = 10 * time.Second
+	t.Run("reader lets go", func(t *testing.T) {
+		r, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(300 * time.Millisecond)
+			r.Close()
+		}()
+		start := time.Now()
+		w, err := open(path, Options{}, tune)
+		if err != nil {
+			t.Fatalf("Open while a reader held the state: %v, want it to wait for the reader", err)
+		}
+		if d := time.Since(start); d < 200*time.Millisecond {
+			t.Errorf("Open returned after %v, before the reader let go", d)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("reader stays", func(t *testing.T) {
+		r, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		tune.readerWait = 200 * time.Millisecond
+		_, err = open(path, Options{}, tune)
+		var le *LockedError
+		if !errors.As(err, &le) || le.PID != 0 || !strings.Contains(err.Error(), "dry run") {
+			t.Fatalf("err = %v, want a LockedError without pid that mentions a dry run", err)
+		}
+	})
+}
