@@ -115,6 +115,8 @@ func TestExitCodes(t *testing.T) {
 		{"env endpoint gives way to --sandbox", map[string]string{"CUSTIMPORT_ENDPOINT": "https://api.example.com"}, []string{"run", "--sandbox", "--rate", "0", "--mapping", goodMap, "--results", res("l.csv"), good}, 0, "2 new"},
 		{"both on the command line", nil, []string{"run", "--sandbox", "--endpoint", "https://api.example.com", "--mapping", goodMap, good}, 2, "contradict"},
 		{"summary json", nil, []string{"run", "--sandbox", "--rate", "0", "--mapping", goodMap, "--results", res("k.csv"), "--summary-json", res("summary.json"), good}, 0, "2 new"},
+		{"summary json in a missing directory", nil, []string{"run", "--sandbox", "--rate", "0", "--mapping", goodMap, "--results", res("m.csv"), "--summary-json", res("no/such/dir/s.json"), good}, 2, "--summary-json"},
+		{"summary json of a failed start", nil, []string{"validate", "--mapping", badMap, "--summary-json", res("failed.json"), good}, 2, "bad.yaml:2"},
 		{"password file", nil, []string{"run", "--endpoint", sb.URL, "--user-id", "demo", "--account-id", "demo", "--password-file", pwFile, "--no-state", "--mapping", goodMap, "--results", res("j.csv"), good}, 0, "2 new"},
 	}
 	for _, c := range cases {
@@ -122,6 +124,12 @@ func TestExitCodes(t *testing.T) {
 			code, out, errs := runCLI(t, c.env, c.args...)
 			if code != c.code || !strings.Contains(out+errs, c.want) {
 				t.Errorf("exit %d, want %d; output lacks %q?\nstdout: %s\nstderr: %s", code, c.code, c.want, out, errs)
+			}
+			if c.name == "summary json of a failed start" {
+				b, err := os.ReadFile(res("failed.json"))
+				if err != nil || !strings.Contains(string(b), `"stopped": true`) || !strings.Contains(string(b), "bad.yaml:2") {
+					t.Errorf("summary JSON of a failed start: %s (%v); want stopped with the error", b, err)
+				}
 			}
 			if c.name == "summary json" {
 				b, err := os.ReadFile(res("summary.json"))

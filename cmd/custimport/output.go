@@ -96,8 +96,10 @@ func (p *progress) SetTotal(rows int) {
 func (p *progress) RowDone(st report.Status) {
 	p.mu.Lock()
 	p.counts[st]++
+	// The counts by status are redrawn more often than the bar (every 200 ms), so that
+	// the two agree whenever the bar is drawn.
 	now := time.Now()
-	if now.Sub(p.last) > 250*time.Millisecond {
+	if now.Sub(p.last) > 50*time.Millisecond {
 		p.last = now
 		p.bar.Describe(p.describe())
 	}

@@ -139,9 +139,17 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 	}
 	defer func() { _ = log.Sync() }()
 
+	if f.summaryJSON != "" {
+		// A path that cannot be written must stop the run before it sends anything.
+		dir := filepath.Dir(f.summaryJSON)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return withCode(exitUsage, fmt.Errorf("--summary-json %q: no directory %q to write it in", f.summaryJSON, dir))
+		}
+	}
 	opt, cleanup, err := a.options(ctx, f, input, log)
 	defer cleanup()
 	if err != nil {
+		a.failedSummary(f, err)
 		return withCode(exitUsage, err)
 	}
 	log.Info("starting", zap.String("input", input), zap.String("results", opt.Results),
@@ -173,6 +181,7 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 		bar.Finish()
 	}
 	if err != nil {
+		a.failedSummary(f, err)
 		var se *importer.SetupError
 		if errors.As(err, &se) {
 			return withCode(exitUsage, err)
@@ -192,6 +201,20 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 	}
 	a.code = res.ExitCode()
 	return nil
+}
+
+// failedSummary writes --summary-json for a run that ended in an error, before or
+// instead of a summary of rows, so that monitoring never reads an earlier run's file as
+// this one's.
+func (a *app) failedSummary(f *runFlags, err error) {
+	if f.summaryJSON == "" {
+		return
+	}
+	now := time.Now()
+	s := &report.Summary{DryRun: f.dryRun, Stopped: true, StopReason: err.Error(), StartedAt: now, FinishedAt: now}
+	if werr := s.WriteJSON(f.summaryJSON); werr != nil {
+		fmt.Fprintf(a.stderr, "custimport: summary: %v\n", werr)
+	}
 }
 
 // options checks the flags and builds the run's options: the mapping, the results
