@@ -68,9 +68,11 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 				// Jobs come from a few allocations, each small enough for the
 				// allocator's fast path; the input texts from one.
 				var jobs []job
+				// A short row's input is padded to the header's width: the results
+				// file gives every row the same columns.
 				cells := 0
 				for _, row := range b.rows {
-					cells += len(row.Cells)
+					cells += max(len(row.Cells), r.width)
 				}
 				texts := make([]string, cells)
 				b.jobs = make([]*job, len(b.rows))
@@ -80,7 +82,7 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 					}
 					j := &jobs[0]
 					jobs = jobs[1:]
-					n := len(row.Cells)
+					n := max(len(row.Cells), r.width)
 					r.mapRow(m, j, row, texts[:n:n])
 					texts = texts[n:]
 					b.jobs[i] = j
@@ -173,7 +175,8 @@ func (r *runner) mapRow(m *mapping.Mapper, j *job, row sheet.Row, input []string
 	}
 	j.res = m.Apply(row)
 	if extra := extraCells(row, r.width); extra > 0 {
-		j.msgs = append(j.msgs, fmt.Sprintf("warning: %d cells beyond the header's %d columns were ignored", extra, r.width))
+		j.msgs = append(j.msgs, fmt.Sprintf("warning: %s beyond the header's %s ignored",
+			plural(extra, "cell was", "cells were"), plural(r.width, "column", "columns")))
 	}
 	for _, p := range j.res.Problems {
 		j.msgs = append(j.msgs, p.String())
@@ -202,6 +205,14 @@ func (r *runner) mapRow(m *mapping.Mapper, j *job, row sheet.Row, input []string
 	if id.Key != "" {
 		j.lanes = append(j.lanes, "key:"+id.Key)
 	}
+}
+
+// plural is "1 cell" or "2 cells".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // extraCells counts the non-empty cells of row beyond the header's width.

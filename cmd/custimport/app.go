@@ -122,6 +122,15 @@ func (a *app) applyEnv(cmd *cobra.Command) error {
 		if v == "" {
 			return
 		}
+		if f.Value.Type() == "bool" {
+			// The true-ish words of the mapping's flags, not only strconv's.
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "yes", "y", "on", "x":
+				v = "true"
+			case "no", "n", "off":
+				v = "false"
+			}
+		}
 		if err := cmd.Flags().Set(f.Name, v); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
 			return

@@ -28,7 +28,7 @@ func main() {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		fmt.Fprintln(os.Stderr, "custimport: stopping: in-flight requests finish, the remaining rows are skipped (signal again to exit at once)")
+		fmt.Fprintln(os.Stderr, "custimport: stopping (signal again to exit at once)")
 		cancel()
 		<-sigs
 		fmt.Fprintln(os.Stderr, "custimport: second signal: exiting at once")

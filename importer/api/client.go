@@ -202,7 +202,7 @@ func CheckEndpoint(raw string, allowInsecure bool) error {
 		return fmt.Errorf("%w: endpoint %q has no host", ErrEndpoint, shown)
 	}
 	if u.Scheme == "http" && !allowInsecure && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("%w: endpoint %q: credentials would travel in clear text; use https:// (or allow insecure http explicitly)", ErrInsecureEndpoint, shown)
+		return fmt.Errorf("%w: endpoint %q: credentials would travel in clear text; use https:// (or, on a network you trust, --allow-insecure-http)", ErrInsecureEndpoint, shown)
 	}
 	return nil
 }
