@@ -229,8 +229,24 @@ type runner struct {
 	stopRun context.CancelCauseFunc // stops the run with a cause (send only)
 }
 
-// finish writes a finished row to the results file and the summary.
+// finish writes a finished row to the results file and the summary, and moves the
+// window past it.
 func (r *runner) finish(j *job) error {
+	if err := r.record(j); err != nil {
+		return err
+	}
+	// Move the low-water mark over every finished row.
+	r.flushed[j.seq%len(r.flushed)] = true
+	for r.low < r.seq && r.flushed[r.low%len(r.flushed)] {
+		r.flushed[r.low%len(r.flushed)] = false
+		r.low++
+	}
+	return nil
+}
+
+// record writes a finished row to the results file and the summary. In a dry run it
+// runs on a goroutine of its own (see rowRecorder).
+func (r *runner) record(j *job) error {
 	msgs := j.msgs
 	if j.errMsg != "" {
 		msgs = append(msgs, j.errMsg)
@@ -263,22 +279,28 @@ func (r *runner) finish(j *job) error {
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	// Move the low-water mark over every finished row.
-	r.flushed[j.seq%len(r.flushed)] = true
-	for r.low < r.seq && r.flushed[r.low%len(r.flushed)] {
-		r.flushed[r.low%len(r.flushed)] = false
-		r.low++
-	}
 	return nil
 }
 
 // validate is the dry run: every row is mapped and validated, and, with a state, told
 // whether it would be sent. Nothing is written to the state and nothing is sent.
 func (r *runner) validate(ctx context.Context) error {
+	rec := r.startRecorder()
+	err := r.validateRows(ctx, rec)
+	if rerr := rec.close(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func (r *runner) validateRows(ctx context.Context, rec *rowRecorder) error {
 	for {
+		if err := rec.err(); err != nil {
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			r.stopped = ErrStopped
-			return r.skipRest()
+			return r.skipRest(rec.add)
 		}
 		j, ok, err := r.next()
 		if err != nil {
@@ -287,7 +309,6 @@ func (r *runner) validate(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		r.low = j.seq // a dry run finishes each row at once
 		if !j.res.Valid() {
 			j.status = report.StatusInvalid
 		} else {
@@ -296,7 +317,7 @@ func (r *runner) validate(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := r.finish(j); err != nil {
+		if err := rec.add(j); err != nil {
 			return err
 		}
 	}
@@ -336,7 +357,7 @@ func (r *runner) dryRunState(j *job) error {
 
 // skipRest reads the rest of the input after a stop: invalid rows still say why, every
 // other row is skipped.
-func (r *runner) skipRest() error {
+func (r *runner) skipRest(finish func(*job) error) error {
 	for {
 		j, ok, err := r.next()
 		if err != nil {
@@ -346,7 +367,7 @@ func (r *runner) skipRest() error {
 			return nil
 		}
 		r.skip(j)
-		if err := r.finish(j); err != nil {
+		if err := finish(j); err != nil {
 			return err
 		}
 	}
@@ -495,7 +516,7 @@ func (r *runner) send(parent context.Context) error {
 	if readErr != nil {
 		return nil // nothing more can be read
 	}
-	return r.skipRest()
+	return r.skipRest(r.finish)
 }
 
 // admit takes a freshly read row: an invalid row finishes at once; a valid one joins

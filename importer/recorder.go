@@ -1,0 +1,67 @@
+package importer
+
+import "sync/atomic"
+
+// recorderBatch is how many finished rows travel to the rowRecorder together.
+const recorderBatch = 128
+
+// rowRecorder writes the rows of a dry run (results file, summary, progress) on a goroutine
+// of its own, in the order they are added, so that the goroutine that takes rows in order
+// and checks them for duplicates does only that: it is the one part of a dry run that
+// cannot run in parallel.
+type rowRecorder struct {
+	r      *runner
+	batch  []*job
+	ch     chan []*job
+	done   chan error
+	failed atomic.Pointer[error] // the first error record met, as soon as it met it
+}
+
+// startRecorder starts the rowRecorder's goroutine; close ends it and waits for it.
+func (r *runner) startRecorder() *rowRecorder {
+	rec := &rowRecorder{r: r, batch: make([]*job, 0, recorderBatch), ch: make(chan []*job, 4), done: make(chan error, 1)}
+	go func() {
+		var err error
+		for b := range rec.ch {
+			for _, j := range b {
+				if err != nil {
+					break // drain: the run is ending
+				}
+				if err = r.record(j); err != nil {
+					rec.failed.Store(&err)
+				}
+			}
+		}
+		rec.done <- err
+	}()
+	return rec
+}
+
+// add hands a finished row to the rowRecorder. It returns the error the rowRecorder has met,
+// if any, so that the run stops early.
+func (rec *rowRecorder) add(j *job) error {
+	rec.batch = append(rec.batch, j)
+	if len(rec.batch) == recorderBatch {
+		rec.ch <- rec.batch
+		rec.batch = make([]*job, 0, recorderBatch)
+	}
+	return rec.err()
+}
+
+// err is the first error the rowRecorder met so far.
+func (rec *rowRecorder) err() error {
+	if p := rec.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// close writes what is left and returns the first error the rowRecorder met.
+func (rec *rowRecorder) close() error {
+	if len(rec.batch) > 0 {
+		rec.ch <- rec.batch
+		rec.batch = nil
+	}
+	close(rec.ch)
+	return <-rec.done
+}
