@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/custimport/custimport/importer/sheet"
+	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/mapping"
 )
 
@@ -60,6 +61,7 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 	// A reader that can use the memory of rows again gets each batch's rows back once
 	// they are mapped (the jobs keep only the cells' texts).
 	recycler, _ := r.rd.(sheet.Recycler)
+	viewer, _ := r.opt.Store.(stateViewer)
 	for range mappers {
 		go func() {
 			defer p.wg.Done()
@@ -86,6 +88,9 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 					r.mapRow(m, j, row, texts[:n:n])
 					texts = texts[n:]
 					b.jobs[i] = j
+				}
+				if viewer != nil {
+					prefetchState(viewer, b.jobs)
 				}
 				if recycler != nil {
 					recycler.Recycle(b.rows)
@@ -125,6 +130,38 @@ func (r *runner) readBatches(ctx context.Context, ordered, work chan<- *batch) {
 			return
 		}
 	}
+}
+
+// stateViewer is a Store that can read many entries in one transaction (state.Store).
+type stateViewer interface {
+	View(fn func(r *state.Reader) error) error
+}
+
+// prefetchedEntry is a row's state entry as a mapper read it.
+type prefetchedEntry struct {
+	e    state.Entry
+	ok   bool
+	err  error
+	done bool
+}
+
+// prefetchState reads the state entries of a batch's rows in one read transaction, on
+// the mapper's goroutine, so that the dispatcher need not (a nightly run of a million
+// unchanged rows would otherwise spend its time there). The dispatcher uses an entry only
+// for a row whose customer no earlier row of the run named: for the others the run itself
+// may have written the entry since (see runner.stateOf).
+func prefetchState(v stateViewer, jobs []*job) {
+	_ = v.View(func(rd *state.Reader) error {
+		for _, j := range jobs {
+			if j.id == "" || !j.res.Valid() {
+				continue
+			}
+			p := &j.pre
+			p.e, p.ok, p.err = rd.Get(j.id)
+			p.done = true
+		}
+		return nil
+	})
 }
 
 // take returns the next job in input order; ok is false at the end of the input.
@@ -245,10 +282,12 @@ func (r *runner) next() (j *job, ok bool, err error) {
 		r.dups.Prefetch(rs)
 		r.prefetch = rs
 	}
-	if p, dup := r.dups.Check(j.number, j.res); dup {
+	p, dup, seen := r.dups.CheckSeen(j.number, j.res)
+	if dup {
 		j.res.Problems = append(j.res.Problems, p)
 		j.msgs = append(j.msgs, p.String())
 	}
+	j.seen = seen
 	r.reserveDups()
 	return j, true, nil
 }

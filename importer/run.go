@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/custimport/custimport/importer/sheet"
+	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/mapping"
 	"github.com/custimport/custimport/report"
 )
@@ -40,6 +41,10 @@ type job struct {
 	// in this run, or as the state remembers it: card_number_generate is not sent again
 	// (it would replace the card), and the state keeps it when the answer has none.
 	knownCard string
+	// seen: an earlier row of the run named one of this row's identity values.
+	seen bool
+	// pre is the row's state entry as its mapper read it (see prefetchState).
+	pre prefetchedEntry
 	// laneUnknown is the number of an earlier row of the same key that got no answer in
 	// this run, so may have created the customer; 0 when none.
 	laneUnknown int
@@ -328,7 +333,7 @@ func (r *runner) dryRunState(j *job) error {
 	if r.opt.Store == nil || j.id == "" {
 		return nil
 	}
-	e, ok, err := r.opt.Store.Get(j.id)
+	e, ok, err := r.stateOf(j)
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
@@ -569,7 +574,7 @@ func (r *runner) prepare(j *job) error {
 		return r.release(j)
 	}
 	if r.opt.Store != nil && j.id != "" {
-		e, ok, err := r.opt.Store.Get(j.id)
+		e, ok, err := r.stateOf(j)
 		if err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
@@ -599,6 +604,16 @@ func (r *runner) prepare(j *job) error {
 	return nil
 }
 
+// stateOf returns the state's entry for j's identity: as the row's mapper read it when
+// no earlier row of the run named the customer (nothing in this run can have written it
+// since), else read afresh.
+func (r *runner) stateOf(j *job) (state.Entry, bool, error) {
+	if j.pre.done && !j.seen {
+		return j.pre.e, j.pre.ok, j.pre.err
+	}
+	return r.opt.Store.Get(j.id)
+}
+
 // stopping reports whether the run is stopping: no row is sent from now on.
 func (r *runner) stopping() bool { return r.runCtx != nil && r.runCtx.Err() != nil }
 
@@ -614,7 +629,8 @@ func (r *runner) release(j *job) error {
 	}
 	if key := j.res.Identity.Key; key != "" && j.res.Valid() {
 		switch {
-		case j.code != "":
+		case j.code != "" && r.opt.Store == nil:
+			// (A state remembers every code itself.)
 			r.keys.note(key, keyOutcome{code: j.code, card: cmp.Or(j.card, j.knownCard)})
 		case j.status == report.StatusUnknown && !j.named:
 			r.keys.note(key, keyOutcome{unknown: cmp.Or(j.laneUnknown, j.number)})

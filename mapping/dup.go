@@ -125,6 +125,13 @@ func (d *DupIndex) Prefetch(rs []*Result) {
 // names the latest earlier row of that customer. A row with no identity is never a
 // duplicate.
 func (d *DupIndex) Check(rowNumber int, r Result) (Problem, bool) {
+	p, warn, _ := d.CheckSeen(rowNumber, r)
+	return p, warn
+}
+
+// CheckSeen is Check, and also reports whether an earlier row named any of the row's
+// identity values (with the same data or not).
+func (d *DupIndex) CheckSeen(rowNumber int, r Result) (p Problem, warn, seen bool) {
 	h := uint64(binary.LittleEndian.Uint16(r.Hash[:2]))
 	val := (uint64(rowNumber)&dupRowMask)<<16 | h
 	ids := [...]string{dupCode: r.Identity.Code, dupCard: r.Identity.CardNumber, dupKey: r.Identity.Key}
@@ -147,8 +154,9 @@ func (d *DupIndex) Check(rowNumber int, r Result) (Problem, bool) {
 		if v == "" {
 			continue
 		}
-		prev, seen := d.t.put(fps[k], val)
-		if !seen || ok || prev&0xffff == h {
+		prev, dup := d.t.put(fps[k], val)
+		seen = seen || dup
+		if !dup || ok || prev&0xffff == h {
 			continue
 		}
 		ok = true
@@ -162,7 +170,7 @@ func (d *DupIndex) Check(rowNumber int, r Result) (Problem, bool) {
 	}
 	// Were d otherwise dead by now, its cleanup could unmap the table while put wrote to it.
 	runtime.KeepAlive(d)
-	return found, ok
+	return found, ok, seen
 }
 
 // dupFields and dupWhat name each identity kind in a warning.

@@ -713,3 +713,31 @@ func TestDupPrefetch(t *testing.T) {
 		t.Errorf("Prefetch added entries: %d", empty.Len())
 	}
 }
+
+// TestDupCheckSeen: CheckSeen says whether any identity value of the row came before,
+// whatever the data.
+func TestDupCheckSeen(t *testing.T) {
+	d := NewDupIndex()
+	defer d.Close()
+	row := func(key, code string, h byte) Result {
+		var r Result
+		r.Identity.Key, r.Identity.Code, r.Hash[0] = key, code, h
+		return r
+	}
+	for i, c := range []struct {
+		r          Result
+		warn, seen bool
+	}{
+		{row("K1", "", 1), false, false},
+		{row("K1", "", 1), false, true}, // same data
+		{row("K1", "", 2), true, true},  // different data
+		{row("K2", "55", 1), false, false},
+		{row("K3", "55", 1), false, true}, // the code came before
+		{row("", "", 1), false, false},    // no identity
+	} {
+		_, warn, seen := d.CheckSeen(i+2, c.r)
+		if warn != c.warn || seen != c.seen {
+			t.Errorf("row %d: warn %v seen %v, want %v %v", i+2, warn, seen, c.warn, c.seen)
+		}
+	}
+}
