@@ -288,6 +288,12 @@ func (a *app) options(ctx context.Context, f *runFlags, input string, log *zap.L
 	if err != nil {
 		return opt, cleanup, err
 	}
+	if f.passwordFile != "" {
+		if fi, err := os.Stat(f.passwordFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("the password file can be read by other users; chmod 600 it",
+				zap.String("file", f.passwordFile), zap.String("mode", fi.Mode().Perm().String()))
+		}
+	}
 	cfg.Password = password
 	if f.sandbox {
 		url, stop, err := startSandbox(ctx, m, &cfg, log)
