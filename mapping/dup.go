@@ -102,22 +102,24 @@ func (d *DupIndex) Prefetch(rs []*Result) {
 	if d.t.slots == nil {
 		return
 	}
-	var fps [64]uint64
-	n := 0
 	for _, r := range rs {
-		for k, v := range [...]string{dupCode: r.Identity.Code, dupCard: r.Identity.CardNumber, dupKey: r.Identity.Key} {
-			if v == "" {
-				continue
-			}
-			fps[n] = maphash.String(d.seeds[k], v)
-			if n++; n == len(fps) {
-				d.t.touch(fps[:])
-				n = 0
-			}
+		// touch passes over the fingerprints of absent values (0).
+		fps, _ := d.fingerprints(r)
+		d.t.touch(fps[:])
+	}
+	runtime.KeepAlive(d)
+}
+
+// fingerprints returns the fingerprints of r's identity values by kind (0 where r has
+// none) and how many it has.
+func (d *DupIndex) fingerprints(r *Result) (fps [3]uint64, n int) {
+	for k, v := range [...]string{dupCode: r.Identity.Code, dupCard: r.Identity.CardNumber, dupKey: r.Identity.Key} {
+		if v != "" {
+			fps[k] = maphash.String(d.seeds[k], v)
+			n++
 		}
 	}
-	d.t.touch(fps[:n])
-	runtime.KeepAlive(d)
+	return fps, n
 }
 
 // Check records the row's identity and reports, as a warning, when an earlier row named
@@ -135,14 +137,7 @@ func (d *DupIndex) CheckSeen(rowNumber int, r Result) (p Problem, warn, seen boo
 	h := uint64(binary.LittleEndian.Uint16(r.Hash[:2]))
 	val := (uint64(rowNumber)&dupRowMask)<<16 | h
 	ids := [...]string{dupCode: r.Identity.Code, dupCard: r.Identity.CardNumber, dupKey: r.Identity.Key}
-	var fps [len(ids)]uint64
-	n := 0
-	for k, v := range ids {
-		if v != "" {
-			fps[k] = maphash.String(d.seeds[k], v)
-			n++
-		}
-	}
+	fps, n := d.fingerprints(&r)
 	// The table is far bigger than the CPU's caches: reading the home slots of all the
 	// row's values first lets their cache misses overlap.
 	if n > 1 {
