@@ -97,7 +97,7 @@ func (p *Plan) apply(a *arena, row sheet.Row) Result {
 	slab := a.bytes
 	fromRow := false
 	// ph, ph2: the per-process hash (UseProcessHash), folded as fields are added.
-	ph, ph2 := p.hashSeed0, p.hashSeed1
+	ph, ph2 := p.hashInit[0], p.hashInit[1]
 	for i := range p.fields {
 		f := &p.fields[i]
 		cell := &noCell
@@ -269,7 +269,7 @@ func HashFields(fields []Field) [16]byte {
 // Plan, the same index is the same name.
 func (p *Plan) foldField(a, b uint64, i int, v string) (uint64, uint64) {
 	const m1, m2 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f
-	h := maphash.String(p.hashSeeds[0], v)
+	h := maphash.String(p.hashSeed, v)
 	a = bits.RotateLeft64((a^h^uint64(i)<<48)*m1, 31)
 	b = bits.RotateLeft64((b+h)*m2^uint64(i+1), 29)
 	return a, b

@@ -23,9 +23,9 @@ type Plan struct {
 	// arenas holds the *arena that Apply carves rows from, one per goroutine at a time.
 	arenas sync.Pool
 	// processHash: Result.Hash is a per-process fingerprint (see UseProcessHash).
-	processHash          bool
-	hashSeeds            [1]maphash.Seed
-	hashSeed0, hashSeed1 uint64
+	processHash bool
+	hashSeed    maphash.Seed // for each value
+	hashInit    [2]uint64    // the two lanes' starting values
 }
 
 // UseProcessHash makes Apply fill Result.Hash with a fingerprint that holds only within
@@ -36,8 +36,8 @@ type Plan struct {
 // the first Apply.
 func (p *Plan) UseProcessHash() {
 	p.processHash = true
-	p.hashSeeds = [1]maphash.Seed{maphash.MakeSeed()}
-	p.hashSeed0, p.hashSeed1 = rand.Uint64(), rand.Uint64()
+	p.hashSeed = maphash.MakeSeed()
+	p.hashInit = [2]uint64{rand.Uint64(), rand.Uint64()}
 }
 
 // NormalizeHeader is the form in which header texts are compared: trimmed, lower case, with
