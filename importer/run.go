@@ -131,7 +131,6 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		rowsHint: estimateRows(opt.Input),
 		sum:      &report.Summary{DryRun: opt.DryRun},
 		lanes:    make(map[string]*job),
-		keys:     newKeyMemory(recentKeys),
 		flushed:  make([]bool, opt.Window),
 		lim:      newLimiter(opt.Rate, opt.Burst, opt.Now),
 		log:      opt.Logger,
@@ -394,6 +393,7 @@ func (r *runner) send(parent context.Context) error {
 	defer stopRun(nil)
 	r.runCtx, r.stopRun = runCtx, stopRun
 	sendCtx := context.WithoutCancel(runCtx)
+	r.keys = newKeyMemory(recentKeys)
 
 	// The pool: --workers long-lived goroutines in an errgroup, each taking rows from
 	// jobs until it is closed. (A goroutine per row would pay, every row, for growing a
