@@ -129,3 +129,34 @@ func TestApplyHash(t *testing.T) {
 		})
 	}
 }
+
+// TestFoldFieldDistinct: the per-process hash tells apart values of every length up to 40
+// that differ in one byte, values split differently between two fields, and the same
+// value in another field.
+func TestFoldFieldDistinct(t *testing.T) {
+	seen := make(map[uint64]string)
+	note := func(h uint64, what string) {
+		t.Helper()
+		if prev, ok := seen[h]; ok {
+			t.Fatalf("%s and %s hash the same", prev, what)
+		}
+		seen[h] = what
+	}
+	const start = 0x243f6a8885a308d3
+	for n := 0; n <= 40; n++ {
+		base := []byte(strings.Repeat("a", n))
+		note(foldField(start, 0, string(base)), fmt.Sprintf("%q", base))
+		note(foldField(start, 1, string(base)), fmt.Sprintf("field 1 %q", base))
+		for i := range n {
+			for _, c := range []byte{'b', 0, 0xff} {
+				v := append([]byte(nil), base...)
+				v[i] = c
+				note(foldField(start, 0, string(v)), fmt.Sprintf("%q", v))
+			}
+		}
+	}
+	const s = "person42@example.com"
+	for i := 0; i <= len(s); i++ {
+		note(foldField(foldField(start, 0, s[:i]), 1, s[i:]), fmt.Sprintf("%q + %q", s[:i], s[i:]))
+	}
+}

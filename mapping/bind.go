@@ -3,7 +3,6 @@ package mapping
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -24,19 +23,17 @@ type Plan struct {
 	arenas sync.Pool
 	// processHash: Result.Hash is a per-process fingerprint (see UseProcessHash).
 	processHash bool
-	hashSeed    maphash.Seed // for each value
-	hashInit    [2]uint64    // the two lanes' starting values
+	hashInit    [2]uint64 // random: the hash's start value and its second half's key
 }
 
 // UseProcessHash makes Apply fill Result.Hash with a fingerprint that holds only within
-// this process: each field's value hashed with a seeded maphash and folded in with its
-// place in the Plan (which names it), several times cheaper than the SHA-256. It is for runs that keep no
-// state, where the hash only tells apart two rows of one customer within the file (the
-// duplicate warning); a hash that is stored must come from HashFields. Call it before
-// the first Apply.
+// this process: each field's value folded in with its place in the Plan (which names it)
+// by a multiply-and-fold hash keyed by a random start value, many times cheaper than the
+// SHA-256. It is for runs that keep no state, where the hash only tells apart two rows of
+// one customer within the file (the duplicate warning); a hash that is stored must come
+// from HashFields. Call it before the first Apply.
 func (p *Plan) UseProcessHash() {
 	p.processHash = true
-	p.hashSeed = maphash.MakeSeed()
 	p.hashInit = [2]uint64{rand.Uint64(), rand.Uint64()}
 }
 
