@@ -23,6 +23,9 @@ const batchRows = 128
 // allocation (32 KiB), which costs far less than a large one.
 const jobSlab = (32<<10 - 8) / int(unsafe.Sizeof(job{}))
 
+// freeBatches is how many batches of jobs the pipeline keeps for use again at most.
+const freeBatches = 16
+
 // batch is a run of consecutive rows: read by the reader goroutine, mapped by one mapper,
 // consumed in input order by the dispatcher.
 type batch struct {
@@ -37,8 +40,12 @@ type batch struct {
 // costly part of a row; on a machine with more than one core it runs in parallel.
 type pipeline struct {
 	ordered chan *batch // every batch, in input order
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	// free takes back the jobs of rows that are done with (a dry run's rowRecorder hands
+	// back each batch it wrote), for the mappers to use again: a row's job and its input
+	// texts are its largest allocations.
+	free   chan []*job
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	cur  *batch
 	next int // index into cur.jobs
@@ -49,7 +56,7 @@ type pipeline struct {
 func (r *runner) startPipeline(ctx context.Context) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
 	mappers := min(max(runtime.GOMAXPROCS(0), 1), 4)
-	p := &pipeline{ordered: make(chan *batch, mappers+2), cancel: cancel}
+	p := &pipeline{ordered: make(chan *batch, mappers+2), free: make(chan []*job, freeBatches), cancel: cancel}
 	work := make(chan *batch, mappers)
 	p.wg.Add(1 + mappers)
 	go func() {
@@ -67,26 +74,55 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 			defer p.wg.Done()
 			m := r.plan.NewMapper()
 			for b := range work {
-				// Jobs come from a few allocations, each small enough for the
-				// allocator's fast path; the input texts from one.
-				var jobs []job
-				// A short row's input is padded to the header's width: the results
-				// file gives every row the same columns.
-				cells := 0
-				for _, row := range b.rows {
-					cells += max(len(row.Cells), r.width)
+				// Jobs handed back are used first; new ones come from a few
+				// allocations, each small enough for the allocator's fast path, and
+				// their input texts from one.
+				var reused []*job
+				select {
+				case reused = <-p.free:
+				default:
 				}
-				texts := make([]string, cells)
-				b.jobs = make([]*job, len(b.rows))
+				var jobs []job
+				var texts []string
+				if cap(reused) >= len(b.rows) {
+					b.jobs = reused[:len(b.rows)]
+				} else {
+					b.jobs = make([]*job, len(b.rows))
+				}
 				for i, row := range b.rows {
-					if len(jobs) == 0 {
-						jobs = make([]job, min(jobSlab, len(b.rows)-i))
-					}
-					j := &jobs[0]
-					jobs = jobs[1:]
+					// A short row's input is padded to the header's width: the
+					// results file gives every row the same columns.
 					n := max(len(row.Cells), r.width)
-					r.mapRow(m, j, row, texts[:n:n])
-					texts = texts[n:]
+					var j *job
+					var input []string
+					if i < len(reused) {
+						j = reused[i]
+						if input = j.input; cap(input) >= n {
+							input = input[:n:n]
+							clear(input[len(row.Cells):])
+						} else {
+							input = nil
+						}
+						*j = job{}
+					} else {
+						if len(jobs) == 0 {
+							jobs = make([]job, min(jobSlab, len(b.rows)-i))
+						}
+						j = &jobs[0]
+						jobs = jobs[1:]
+					}
+					if input == nil {
+						if len(texts) < n {
+							cells := 0
+							for _, row := range b.rows[i:] {
+								cells += max(len(row.Cells), r.width)
+							}
+							texts = make([]string, cells)
+						}
+						input = texts[:n:n]
+						texts = texts[n:]
+					}
+					r.mapRow(m, j, row, input)
 					b.jobs[i] = j
 				}
 				if viewer != nil {
@@ -162,6 +198,15 @@ func prefetchState(v stateViewer, jobs []*job) {
 		}
 		return nil
 	})
+}
+
+// recycle hands back jobs whose rows are done with: nothing may use them afterwards.
+// Jobs the pipeline has no room for are left to the garbage collector.
+func (p *pipeline) recycle(jobs []*job) {
+	select {
+	case p.free <- jobs:
+	default:
+	}
 }
 
 // take returns the next job in input order; ok is false at the end of the input.

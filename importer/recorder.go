@@ -31,6 +31,10 @@ func (r *runner) startRecorder() *rowRecorder {
 					rec.failed.Store(&err)
 				}
 			}
+			// Nothing holds the jobs of a dry run once they are recorded (the results
+			// file and OnRow keep none of their memory but messages, which a job
+			// used again does not reuse): the mappers may use them again.
+			r.pipe.recycle(b)
 		}
 		rec.done <- err
 	}()
