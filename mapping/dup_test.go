@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -739,5 +740,49 @@ func TestDupCheckSeen(t *testing.T) {
 		if warn != c.warn || seen != c.seen {
 			t.Errorf("row %d: warn %v seen %v, want %v %v", i+2, warn, seen, c.warn, c.seen)
 		}
+	}
+}
+
+// TestDupKeys: checking rows by the DupKeys made ahead (on other goroutines, as an
+// importer's mappers make them) says what checking the rows themselves says.
+func TestDupKeys(t *testing.T) {
+	plain, keyed := NewDupIndex(), NewDupIndex()
+	defer plain.Close()
+	defer keyed.Close()
+	const n = 20000
+	rs := make([]Result, n)
+	for i := range rs {
+		rs[i].Identity.Key = fmt.Sprintf("K%d", i%7000)
+		if i%3 == 0 {
+			rs[i].Identity.Code = fmt.Sprintf("%d", 1000+i%5000)
+		}
+		if i%5 == 0 {
+			rs[i].Identity.CardNumber = fmt.Sprintf("%d", 9000+i%4000)
+		}
+		rs[i].Hash[0], rs[i].Hash[1] = byte(i%5), byte(i%11)
+	}
+	keyed.PrefetchKeys([]DupKeys{keyed.Keys(&rs[0])}) // before any Check: no table yet
+	if keyed.Len() != 0 {
+		t.Fatalf("PrefetchKeys added entries: %d", keyed.Len())
+	}
+	for lo := 0; lo < n; lo += 128 {
+		batch := rs[lo:min(lo+128, n)]
+		ks := make([]DupKeys, len(batch))
+		var wg sync.WaitGroup
+		for i := range batch {
+			wg.Go(func() { ks[i] = keyed.Keys(&batch[i]) })
+		}
+		wg.Wait()
+		keyed.PrefetchKeys(ks)
+		for i := range batch {
+			p1, w1, s1 := plain.CheckSeen(lo+i+2, batch[i])
+			p2, w2, s2 := keyed.CheckSeenKeys(lo+i+2, &batch[i], ks[i])
+			if p1 != p2 || w1 != w2 || s1 != s2 {
+				t.Fatalf("row %d: CheckSeenKeys says (%v, %v, %v), CheckSeen (%v, %v, %v)", lo+i+2, p2, w2, s2, p1, w1, s1)
+			}
+		}
+	}
+	if plain.Len() != keyed.Len() {
+		t.Errorf("Len %d by keys, %d by rows", keyed.Len(), plain.Len())
 	}
 }
