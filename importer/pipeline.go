@@ -31,6 +31,7 @@ const freeBatches = 16
 type batch struct {
 	rows  []sheet.Row
 	jobs  []*job
+	keys  []mapping.DupKeys // keys[i] are the duplicate index's keys of jobs[i]
 	err   error         // what ended the input after these rows: io.EOF, or a read error
 	ready chan struct{} // closed once jobs are mapped
 }
@@ -124,6 +125,12 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 					}
 					r.mapRow(m, j, row, input)
 					b.jobs[i] = j
+				}
+				// The duplicate index's keys (hashes of the identity values) are made
+				// here, in parallel, leaving the dispatcher only the lookups.
+				b.keys = make([]mapping.DupKeys, len(b.jobs))
+				for i, j := range b.jobs {
+					b.keys[i] = r.dups.Keys(&j.res)
 				}
 				if viewer != nil {
 					prefetchState(viewer, b.jobs)
@@ -317,17 +324,13 @@ func (r *runner) next() (j *job, ok bool, err error) {
 	}
 	j.seq = r.seq
 	r.seq++
+	keys := r.pipe.cur.keys
 	if r.pipe.next == 1 {
 		// The first row of a batch: let the duplicate checks of the whole batch
 		// overlap their cache misses.
-		rs := append(r.prefetch[:0], &j.res)
-		for _, q := range r.pipe.cur.jobs[1:] {
-			rs = append(rs, &q.res)
-		}
-		r.dups.Prefetch(rs)
-		r.prefetch = rs
+		r.dups.PrefetchKeys(keys)
 	}
-	p, dup, seen := r.dups.CheckSeen(j.number, j.res)
+	p, dup, seen := r.dups.CheckSeenKeys(j.number, &j.res, keys[r.pipe.next-1])
 	if dup {
 		j.res.Problems = append(j.res.Problems, p)
 		j.msgs = append(j.msgs, p.String())
