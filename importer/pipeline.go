@@ -32,8 +32,8 @@ type batch struct {
 	rows  []sheet.Row
 	jobs  []*job
 	keys  []mapping.DupKeys // keys[i] are the duplicate index's keys of jobs[i]
-	err   error         // what ended the input after these rows: io.EOF, or a read error
-	ready chan struct{} // closed once jobs are mapped
+	err   error             // what ended the input after these rows: io.EOF, or a read error
+	ready chan struct{}     // closed once jobs are mapped
 }
 
 // pipeline reads the input on one goroutine and maps rows on several, handing the
