@@ -48,6 +48,8 @@ type job struct {
 	// laneUnknown is the number of an earlier row of the same key that got no answer in
 	// this run, so may have created the customer; 0 when none.
 	laneUnknown int
+	// marked: the row went to the markers (see runner.mark).
+	marked bool
 
 	// outcome
 	status    report.Status
@@ -223,8 +225,13 @@ type runner struct {
 	lanes   map[string]*job // the latest unfinished row of each customer identity
 	keys    *keyMemory      // what the finished rows of recent keys left (send only)
 	ready   []*job          // rows free to send, in file order
+	toMark  []*job          // rows free to send once marked in flight (see mark), in file order
 	failed  int             // rows that ended error or unknown
 	stopped error
+
+	// slots, when not nil, holds a token per request on its way (at most --workers):
+	// markers send too (see mark).
+	slots chan struct{}
 
 	requests, retries, throttled atomic.Int64 // counted by workers
 	randMu                       sync.Mutex   // guards opt.Rand
@@ -397,11 +404,21 @@ func (r *runner) send(parent context.Context) error {
 
 	// The pool: --workers long-lived goroutines in an errgroup, each taking rows from
 	// jobs until it is closed. (A goroutine per row would pay, every row, for growing a
-	// fresh stack to the depth an HTTP request needs.)
+	// fresh stack to the depth an HTTP request needs.) With a state, as many markers
+	// again take the rows that must be marked in flight before they are sent, and send
+	// them (see mark); workers and markers then share --workers send slots.
+	markers := 0
+	if r.opt.Store != nil {
+		markers = r.opt.Workers
+		r.slots = make(chan struct{}, r.opt.Workers)
+	}
 	g, _ := errgroup.WithContext(sendCtx)
-	g.SetLimit(r.opt.Workers)
+	g.SetLimit(r.opt.Workers + markers)
 	jobs := make(chan *job)
-	done := make(chan *job, r.opt.Workers)
+	// Rows wait for a free marker in toMark, so that a marker that is done with a row
+	// takes the next at once; a row there holds no mark yet.
+	toMark := make(chan *job, 4*markers)
+	done := make(chan *job, r.opt.Workers+markers)
 	for range r.opt.Workers {
 		g.Go(func() error {
 			for j := range jobs {
@@ -411,16 +428,32 @@ func (r *runner) send(parent context.Context) error {
 			return nil
 		})
 	}
+	for range markers {
+		g.Go(func() error {
+			for j := range toMark {
+				r.work(runCtx, sendCtx, j)
+				done <- j
+			}
+			return nil
+		})
+	}
 	defer func() {
 		close(jobs)
+		close(toMark)
 		_ = g.Wait()
 	}()
-	inflight := 0
+	// atWorkers counts the rows handed to workers, atMarkers those handed to markers:
+	// waiting in toMark, or held by a marker (which makes at most --workers marks).
+	atWorkers, atMarkers := 0, 0
 	eof := false
 	var readErr, admitErr error
 
 	complete := func(j *job) error {
-		inflight--
+		if j.marked {
+			atMarkers--
+		} else {
+			atWorkers--
+		}
 		if j.stopCause != nil {
 			stopRun(j.stopCause)
 		}
@@ -428,13 +461,21 @@ func (r *runner) send(parent context.Context) error {
 	}
 
 	for {
-		// Hand ready rows to free workers: with fewer rows in flight than workers, one
-		// is waiting on jobs (or about to be, having handed its last row to done).
-		for len(r.ready) > 0 && inflight < r.opt.Workers && !r.stopping() {
+		// Hand ready rows to free workers: with fewer rows at workers than workers, one
+		// is waiting on jobs (or about to be, having handed its last row to done). Rows
+		// that need a mark go to the markers, as far as toMark holds them.
+		for len(r.ready) > 0 && atWorkers < r.opt.Workers && !r.stopping() {
 			j := r.ready[0]
 			r.ready = r.ready[1:]
-			inflight++
+			atWorkers++
 			jobs <- j
+		}
+		for len(r.toMark) > 0 && atMarkers < cap(toMark) && !r.stopping() {
+			j := r.toMark[0]
+			r.toMark = r.toMark[1:]
+			j.marked = true
+			atMarkers++
+			toMark <- j
 		}
 		if r.stopping() {
 			break
@@ -464,7 +505,7 @@ func (r *runner) send(parent context.Context) error {
 			}
 			continue
 		}
-		if eof && inflight == 0 && len(r.ready) == 0 {
+		if eof && atWorkers == 0 && atMarkers == 0 && len(r.ready) == 0 && len(r.toMark) == 0 {
 			break
 		}
 		select {
@@ -476,8 +517,8 @@ func (r *runner) send(parent context.Context) error {
 		}
 	}
 
-	// Stopping (or done): let in-flight rows finish, skip whatever is left.
-	for inflight > 0 {
+	// Stopping (or done): let rows at workers and markers finish, skip whatever is left.
+	for atWorkers > 0 || atMarkers > 0 {
 		if err := complete(<-done); err != nil {
 			return err
 		}
@@ -505,9 +546,13 @@ func (r *runner) send(parent context.Context) error {
 		// any other stop, its results and summary complete up to the last row read.
 		r.stopped = fmt.Errorf("%w: %w; the rows after it were not read", ErrInput, readErr)
 	}
-	for len(r.ready) > 0 {
-		j := r.ready[0]
-		r.ready = r.ready[1:]
+	for len(r.ready) > 0 || len(r.toMark) > 0 {
+		var j *job
+		if len(r.ready) > 0 {
+			j, r.ready = r.ready[0], r.ready[1:]
+		} else {
+			j, r.toMark = r.toMark[0], r.toMark[1:]
+		}
 		r.skip(j)
 		if err := r.release(j); err != nil {
 			return err
@@ -600,7 +645,12 @@ func (r *runner) prepare(j *job) error {
 			}
 		}
 	}
-	r.ready = append(r.ready, j)
+	if r.opt.Store != nil && j.id != "" && !j.named {
+		// (work marks it: see mark.)
+		r.toMark = append(r.toMark, j)
+	} else {
+		r.ready = append(r.ready, j)
+	}
 	return nil
 }
 

@@ -20,25 +20,28 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 	if store == nil || j.id == "" {
 		store = nil
 	}
+	// A row that could create a customer is marked in flight first (the dispatcher
+	// gives such rows to markers: see mark).
 	begun := false
+	if store != nil && !j.named {
+		if !r.mark(runCtx, j, store) {
+			return
+		}
+		begun = true
+	}
 	for attempt := 1; ; attempt++ {
-		if err := r.lim.Wait(runCtx); err != nil {
+		if attempt == 1 && begun {
+			// The mark took this attempt's turn on the limiter; the run may have
+			// stopped while the mark was written.
+			if runCtx.Err() != nil {
+				r.stoppedBefore(j, store, true, 0)
+				return
+			}
+		} else if err := r.lim.Wait(runCtx); err != nil {
 			r.stoppedBefore(j, store, begun, attempt-1)
 			return
 		}
-		if store != nil && !begun && !j.named {
-			// Durable before the request leaves: a crash from here on leaves the row
-			// marked as possibly processed. A row that names its customer (a code or
-			// card number, its own or remembered) needs no mark: repeating it after a
-			// crash updates the same customer.
-			if err := store.Begin(j.id); err != nil {
-				j.status, j.errMsg = report.StatusSkipped, "state: "+err.Error()
-				j.stopCause = fmt.Errorf("state: %w", err)
-				return
-			}
-			begun = true
-		}
-		out := r.opt.Sender.Send(sendCtx, j.fields)
+		out := r.sendOne(sendCtx, j)
 		j.attempts = attempt
 		j.latency = out.Latency
 		r.requests.Add(1)
@@ -101,6 +104,41 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			return
 		}
 	}
+}
+
+// sendOne makes one request for j, in one of the run's send slots when it has them.
+func (r *runner) sendOne(ctx context.Context, j *job) api.Outcome {
+	if r.slots != nil {
+		r.slots <- struct{}{}
+		defer func() { <-r.slots }()
+	}
+	return r.opt.Sender.Send(ctx, j.fields)
+}
+
+// mark takes a row that could create a customer (no code or card number names it)
+// through the two waits before its first request: its turn on the rate limiter, then its
+// mark in flight reaching the disk, so that a crash from then on leaves the row marked
+// as possibly processed. (A row that names its customer needs no mark: repeating it
+// after a crash updates the same customer.) It reports whether the row may be sent;
+// else j.status says why it ends.
+//
+// The dispatcher gives such rows to markers, which then send them too, so that the
+// workers go on sending other rows while marks are written: a worker that waited on the
+// disk itself would sit idle for every such row. There are --workers markers, which keeps
+// the contract's promise: a crash leaves at most --workers rows that may have been
+// processed. (The state writes records in the order they were made: a mark on disk
+// means the answers recorded before it are on disk too.)
+func (r *runner) mark(runCtx context.Context, j *job, store Store) bool {
+	if err := r.lim.Wait(runCtx); err != nil {
+		r.stoppedBefore(j, nil, false, 0)
+		return false
+	}
+	if err := store.Begin(j.id); err != nil {
+		j.status, j.errMsg = report.StatusSkipped, "state: "+err.Error()
+		j.stopCause = fmt.Errorf("state: %w", err)
+		return false
+	}
+	return true
 }
 
 // stoppedBefore ends a row whose next attempt never started because the run stopped.

@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/custimport/custimport/importer/sandbox"
 	"github.com/custimport/custimport/importer/state"
+	"github.com/custimport/custimport/mapping"
 	"github.com/custimport/custimport/report"
 )
 
@@ -249,5 +252,82 @@ func TestDryRunChangedRow(t *testing.T) {
 		if r["code"] != r["Code"] {
 			t.Errorf("row %s shows code %q, want its own %q", r["row"], r["code"], r["Code"])
 		}
+	}
+}
+
+// markCounter wraps a Store, counting the identities marked in flight and not yet
+// answered (the rows a crash would leave unknown), and the most of them at once.
+type markCounter struct {
+	Store
+	delay   time.Duration // added to every Begin: a slow disk
+	mu      sync.Mutex
+	open    map[string]bool
+	maxOpen int
+	begins  int
+}
+
+func (m *markCounter) Begin(id string) error {
+	m.mu.Lock()
+	m.open[id] = true
+	m.begins++
+	m.maxOpen = max(m.maxOpen, len(m.open))
+	m.mu.Unlock()
+	time.Sleep(m.delay)
+	return m.Store.Begin(id)
+}
+
+func (m *markCounter) FinishAsync(id string, e state.Entry) {
+	m.Store.FinishAsync(id, e)
+	m.mu.Lock()
+	delete(m.open, id)
+	m.mu.Unlock()
+}
+
+func (m *markCounter) Abandon(id, status string) error {
+	err := m.Store.Abandon(id, status)
+	m.mu.Lock()
+	delete(m.open, id)
+	m.mu.Unlock()
+	return err
+}
+
+// TestMarksBounded: with a state, rows that could create a customer are marked ahead
+// of a free worker, yet never more than --workers are marked and unanswered at once (a
+// crash leaves at most that many unknown), no more than --workers requests are on their
+// way at once, every row is sent once, and rows that name their customer are sent while
+// the marks wait on a slow disk.
+func TestMarksBounded(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", customerCSV(300, 3)) // every third row has a code
+	rec := &recorder{
+		next: env.client, active: map[string]int{}, order: map[string][]string{},
+		keyOf: func(f []mapping.Field) string { return fieldValue(f, "email") },
+		seqOf: func(f []mapping.Field) string { return fieldValue(f, "email") },
+	}
+	const workers = 4
+	mc := &markCounter{Store: openStore(t, filepath.Join(dir, "state.db"), false), delay: 3 * time.Millisecond,
+		open: map[string]bool{}}
+	o := runOpts(t, env, parseMapping(t, customerMapping), in)
+	o.Sender, o.Store, o.Workers = rec, mc, workers
+	res := mustRun(t, o)
+	rows := readResults(t, in+".results.csv")
+	if c := statusCounts(rows); c[report.StatusNew] != 300 || res.ExitCode() != 0 {
+		t.Fatalf("statuses %v, exit %d; want 300 new", c, res.ExitCode())
+	}
+	if mc.begins != 200 {
+		t.Errorf("%d rows marked, want the 200 without a code", mc.begins)
+	}
+	if mc.maxOpen > workers {
+		t.Errorf("%d rows marked and unanswered at once, want at most %d", mc.maxOpen, workers)
+	}
+	if mc.maxOpen < 2 {
+		t.Errorf("at most %d rows marked at once: marks did not overlap", mc.maxOpen)
+	}
+	if rec.maxPar > workers {
+		t.Errorf("%d requests at once, want at most %d", rec.maxPar, workers)
+	}
+	if rec.calls != 300 || len(rec.overlap) > 0 {
+		t.Errorf("%d requests (overlaps %v), want 300 and none", rec.calls, rec.overlap)
 	}
 }
