@@ -96,8 +96,11 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 					n := max(len(row.Cells), r.width)
 					var j *job
 					var input []string
-					if i < len(reused) {
+					var fields []mapping.Field // a job used again keeps its own
+					own := i < len(reused)
+					if own {
 						j = reused[i]
+						fields = j.res.Fields[:0]
 						if input = j.input; cap(input) >= n {
 							input = input[:n:n]
 							clear(input[len(row.Cells):])
@@ -123,7 +126,7 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 						input = texts[:n:n]
 						texts = texts[n:]
 					}
-					r.mapRow(m, j, row, input)
+					r.mapRow(m, j, row, input, fields, own)
 					b.jobs[i] = j
 				}
 				// The duplicate index's keys (hashes of the identity values) are made
@@ -250,8 +253,10 @@ func (p *pipeline) stop() {
 
 // mapRow maps one row into j with m, the mapper of the calling goroutine: everything about
 // a row that does not depend on the rows before it. input has room for the row's texts.
+// With own set, the row's fields go to fields' array (made if too small) rather than to
+// memory shared with other rows: for a job that is used again, which keeps its array.
 // It runs on several goroutines at once.
-func (r *runner) mapRow(m *mapping.Mapper, j *job, row sheet.Row, input []string) {
+func (r *runner) mapRow(m *mapping.Mapper, j *job, row sheet.Row, input []string, fields []mapping.Field, own bool) {
 	j.number = row.Number
 	for i, c := range row.Cells {
 		input[i] = c.Text
@@ -262,7 +267,11 @@ func (r *runner) mapRow(m *mapping.Mapper, j *job, row sheet.Row, input []string
 			j.input[c] = "[redacted]"
 		}
 	}
-	j.res = m.Apply(row)
+	if own {
+		j.res = m.ApplyTo(row, fields)
+	} else {
+		j.res = m.Apply(row)
+	}
 	if extra := extraCells(row, r.width); extra > 0 {
 		j.msgs = append(j.msgs, fmt.Sprintf("warning: %s beyond the header's %s ignored",
 			plural(extra, "cell was", "cells were"), plural(r.width, "column", "columns")))

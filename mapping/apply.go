@@ -67,7 +67,7 @@ func (p *Plan) Apply(row sheet.Row) Result {
 	if a == nil {
 		a = &arena{}
 	}
-	res := p.apply(a, row)
+	res := p.apply(a, row, nil)
 	p.arenas.Put(a)
 	return res
 }
@@ -84,12 +84,29 @@ type Mapper struct {
 func (p *Plan) NewMapper() *Mapper { return &Mapper{p: p} }
 
 // Apply is Plan.Apply.
-func (m *Mapper) Apply(row sheet.Row) Result { return m.p.apply(&m.a, row) }
+func (m *Mapper) Apply(row sheet.Row) Result { return m.p.apply(&m.a, row, nil) }
 
-// apply maps one row with the arena a, which it owns meanwhile.
-func (p *Plan) apply(a *arena, row sheet.Row) Result {
+// ApplyTo is Apply writing the row's Fields into the array of fields, which the caller
+// owns: for a caller that keeps rows' memory for use again, and knows when a row's Result
+// is done with. The Result's Fields may then have room past their length, in that array
+// (appending to them writes there). When fields has room for fewer fields than the Plan
+// maps, an array of that room is made instead, which the caller may keep for another row
+// once this one is done with.
+func (m *Mapper) ApplyTo(row sheet.Row, fields []Field) Result {
+	if cap(fields) < len(m.p.fields) {
+		fields = make([]Field, 0, len(m.p.fields))
+	}
+	return m.p.apply(&m.a, row, fields[:0])
+}
+
+// apply maps one row with the arena a, which it owns meanwhile; its Fields go to own's
+// array when it is not nil (it has room for all the plan's fields), else to the arena.
+func (p *Plan) apply(a *arena, row sheet.Row, own []Field) Result {
 	var res Result
-	fs := p.fieldSpace(a)
+	fs := own
+	if fs == nil {
+		fs = p.fieldSpace(a)
+	}
 	// slab holds the values the row's cells do not hold as they are (transformed, dates
 	// reformatted), after those of the rows before: rows share its backing array rather
 	// than allocating one each.
@@ -152,9 +169,13 @@ func (p *Plan) apply(a *arena, row sheet.Row) Result {
 		fromRow = true
 	}
 	// The row's fields and values stay where they are: the arena is passed on past them.
-	a.fields = a.fields[:len(a.fields)+len(fs)]
 	a.bytes = slab
-	res.Fields = fs[:len(fs):len(fs)]
+	if own == nil {
+		a.fields = a.fields[:len(a.fields)+len(fs)]
+		res.Fields = fs[:len(fs):len(fs)]
+	} else {
+		res.Fields = fs
+	}
 	// A row whose own cells give nothing to send is invalid; when a cell was refused, that
 	// problem says enough.
 	if !fromRow && res.Valid() {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -482,6 +483,40 @@ fields:
 				t.Errorf("rows %d and %d: stable hashes equal %v, process hashes equal %v", i, j, sameStable, sameFast)
 			}
 		}
+	}
+}
+
+// TestMapperApplyTo: ApplyTo gives what Apply gives, in the array it is handed when that
+// has room for every field of the plan, and in one of its own otherwise.
+func TestMapperApplyTo(t *testing.T) {
+	p := mustBind(t, benchMapping, benchHeader...)
+	m := p.NewMapper()
+	var own []Field
+	for i := range 300 {
+		want := p.Apply(benchRowN(i))
+		var given []Field
+		switch i % 3 {
+		case 0:
+			given = own[:0]
+		case 1:
+			given = make([]Field, 3) // too small
+		}
+		got := m.ApplyTo(benchRowN(i), given)
+		if !slices.Equal(got.Fields, want.Fields) {
+			t.Fatalf("row %d: ApplyTo gave fields %v, Apply %v", i, got.Fields, want.Fields)
+		}
+		got.Fields, want.Fields = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("row %d: ApplyTo gave\n%+v\nApply gives\n%+v", i, got, want)
+		}
+		r := m.ApplyTo(benchRowN(i), given)
+		switch {
+		case cap(given) >= len(p.fields) && &r.Fields[:1][0] != &given[:1][0]:
+			t.Fatalf("row %d: ApplyTo did not use the array it was given", i)
+		case cap(given) < len(p.fields) && cap(r.Fields) < len(p.fields):
+			t.Fatalf("row %d: ApplyTo made an array of room %d, want %d", i, cap(r.Fields), len(p.fields))
+		}
+		own = r.Fields
 	}
 }
 
