@@ -3,9 +3,11 @@ package sheet
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -227,10 +229,60 @@ func (s *csvScanner) field(i int) string { return s.rec[s.spans[2*i]:s.spans[2*i
 // hold no quotes themselves, into fields: s.spans gets the start and end of each in text,
 // s.lastCol the column of the last. It reports false for any other line.
 func (s *csvScanner) split(text []byte) bool {
+	s.spans = s.spans[:0]
+	return s.splitFrom(text, s.splitPlain(text))
+}
+
+// splitPlain cuts the fields of text eight bytes at a time, until the end or a quote: it
+// returns the start of the field that holds the first quote (or follows the last one
+// found), having appended the fields before it to s.spans.
+func (s *csvScanner) splitPlain(text []byte) int {
+	const lo = 0x0101010101010101
+	c := byte(s.comma)
+	commas, quotes := lo*uint64(c), lo*uint64('"')
+	n := len(text)
+	spans := s.spans[:0]
+	start := 0 // of the current field
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		x := binary.LittleEndian.Uint64(text[i:])
+		// The high bit of each byte of zeroMask(y) is set exactly where y has a zero
+		// byte.
+		if zeroMask(x^quotes) != 0 {
+			s.spans = spans
+			return start
+		}
+		for m := zeroMask(x ^ commas); m != 0; m &= m - 1 {
+			end := i + bits.TrailingZeros64(m)>>3
+			spans = append(spans, start, end)
+			start = end + 1
+		}
+	}
+	for ; i < n; i++ {
+		switch text[i] {
+		case '"':
+			s.spans = spans
+			return start
+		case c:
+			spans = append(spans, start, i)
+			start = i + 1
+		}
+	}
+	s.spans = spans
+	return start
+}
+
+// zeroMask returns the high bit of each byte of x that is zero.
+func zeroMask(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^((x&low7 + low7) | x | low7)
+}
+
+// splitFrom is split from the field that starts at i, the fields before it in s.spans.
+func (s *csvScanner) splitFrom(text []byte, i int) bool {
 	c := byte(s.comma)
 	n := len(text)
-	s.spans = s.spans[:0]
-	for i := 0; ; {
+	for {
 		if i < n && text[i] == '"' {
 			j := bytes.IndexByte(text[i+1:], '"')
 			if j < 0 {

@@ -342,3 +342,35 @@ func TestCSVScannerRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVSplitPlain: split, which cuts fields eight bytes at a time until a quote, cuts a
+// line as the general loop alone (splitFrom) does, for every delimiter split takes, fields
+// of every length around a word's and quotes anywhere.
+func TestCSVSplitPlain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, comma := range []rune{',', ';', '\t', '|'} {
+		t.Run(fmt.Sprintf("%q", comma), func(t *testing.T) {
+			alphabet := []byte{'a', 'Z', ' ', 0, 0xff, 0x80, byte(comma), byte(comma), byte(comma)}
+			fast := newCSVScanner(nil, comma, false)
+			general := newCSVScanner(nil, comma, false)
+			for k := range 40000 {
+				line := make([]byte, rng.IntN(40))
+				for i := range line {
+					line[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+				if k%2 == 1 && len(line) > 0 {
+					for range 1 + rng.IntN(4) {
+						line[rng.IntN(len(line))] = '"'
+					}
+				}
+				ok := fast.split(line)
+				general.spans = general.spans[:0]
+				want := general.splitFrom(line, 0)
+				if ok != want || ok && (!slices.Equal(fast.spans, general.spans) || fast.lastCol != general.lastCol) {
+					t.Fatalf("%q: split gives %v %v col %d, splitFrom %v %v col %d",
+						line, ok, fast.spans, fast.lastCol, want, general.spans, general.lastCol)
+				}
+			}
+		})
+	}
+}
