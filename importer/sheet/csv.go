@@ -201,8 +201,9 @@ func csvStream(raw io.Reader, plan encPlan) (*bufio.Reader, *csvCRReader) {
 	return bufio.NewReaderSize(text, csvBufSize), text
 }
 
-// Next implements Reader.
-func (r *csvReader) Next() (Row, error) {
+// advance reads on to the next record with a cell that is not empty and returns how many
+// fields it has: then r.sc holds them and r.number is its Number.
+func (r *csvReader) advance() (int, error) {
 	for r.err == nil {
 		r.text.recStart = r.sc.offset
 		err := r.sc.read()
@@ -236,51 +237,96 @@ func (r *csvReader) Next() (Row, error) {
 		if empty {
 			continue
 		}
-		cells, fresh := r.cells(n)
-		if r.text.bad {
-			for i := range cells {
-				s := sc.field(i)
-				if !utf8.ValidString(s) {
-					s = encFixCell(s, r.plan.strict)
-					r.warnBadBytes()
-				}
-				if !fresh {
-					csvResetCell(&cells[i])
-				}
-				if s != "" {
-					cells[i].Kind = String
-					cells[i].Text = s
-				}
-			}
-			return Row{Number: r.number, Cells: cells}, nil
-		}
-		rec, spans := sc.rec, sc.spans[:2*n]
-		if !fresh {
-			for i := range cells {
-				c := &cells[i]
-				if c.Raw != "" || c.Time != (time.Time{}) {
-					c.Raw, c.Time = "", time.Time{}
-				}
-				if lo, hi := spans[2*i], spans[2*i+1]; lo != hi {
-					c.Kind, c.Text = String, rec[lo:hi]
-				} else if c.Kind != Empty || c.Text != "" {
-					c.Kind, c.Text = Empty, ""
-				}
-			}
-			return Row{Number: r.number, Cells: cells}, nil
-		}
+		return n, nil
+	}
+	return 0, r.err
+}
+
+// Next implements Reader.
+func (r *csvReader) Next() (Row, error) {
+	n, err := r.advance()
+	if err != nil {
+		return Row{}, err
+	}
+	sc := r.sc
+	cells, fresh := r.cells(n)
+	if r.text.bad {
 		for i := range cells {
-			// The record's string is fresh for every record, so the cells may hold
-			// pieces of it. Setting the two fields, not the whole Cell, spares the
-			// write barriers of the others.
-			if lo, hi := spans[2*i], spans[2*i+1]; lo != hi {
+			s := sc.field(i)
+			if !utf8.ValidString(s) {
+				s = encFixCell(s, r.plan.strict)
+				r.warnBadBytes()
+			}
+			if !fresh {
+				csvResetCell(&cells[i])
+			}
+			if s != "" {
 				cells[i].Kind = String
-				cells[i].Text = rec[lo:hi]
+				cells[i].Text = s
 			}
 		}
 		return Row{Number: r.number, Cells: cells}, nil
 	}
-	return Row{}, r.err
+	rec, spans := sc.rec, sc.spans[:2*n]
+	if !fresh {
+		for i := range cells {
+			c := &cells[i]
+			if c.Raw != "" || c.Time != (time.Time{}) {
+				c.Raw, c.Time = "", time.Time{}
+			}
+			if lo, hi := spans[2*i], spans[2*i+1]; lo != hi {
+				c.Kind, c.Text = String, rec[lo:hi]
+			} else if c.Kind != Empty || c.Text != "" {
+				c.Kind, c.Text = Empty, ""
+			}
+		}
+		return Row{Number: r.number, Cells: cells}, nil
+	}
+	for i := range cells {
+		// The record's string is fresh for every record, so the cells may hold
+		// pieces of it. Setting the two fields, not the whole Cell, spares the
+		// write barriers of the others.
+		if lo, hi := spans[2*i], spans[2*i+1]; lo != hi {
+			cells[i].Kind = String
+			cells[i].Text = rec[lo:hi]
+		}
+	}
+	return Row{Number: r.number, Cells: cells}, nil
+}
+
+// TextReader is implemented by the Readers (CSV) whose cells are all text: String, or
+// Empty when the text is empty, never with Raw or Time. NextTexts is Next giving the
+// row's Number and the texts of its cells only, appended to dst[:0] (so in dst's array
+// when it has room): it spares building the row's cells. Calls of Next and NextTexts may
+// be mixed.
+type TextReader interface {
+	NextTexts(dst []string) (number int, texts []string, err error)
+}
+
+// NextTexts implements TextReader.
+func (r *csvReader) NextTexts(dst []string) (int, []string, error) {
+	n, err := r.advance()
+	if err != nil {
+		return 0, nil, err
+	}
+	sc := r.sc
+	texts := dst[:0]
+	if r.text.bad {
+		for i := range n {
+			s := sc.field(i)
+			if !utf8.ValidString(s) {
+				s = encFixCell(s, r.plan.strict)
+				r.warnBadBytes()
+			}
+			texts = append(texts, s)
+		}
+		return r.number, texts, nil
+	}
+	rec, spans := sc.rec, sc.spans[:2*n]
+	for i := range n {
+		texts = append(texts, rec[spans[2*i]:spans[2*i+1]])
+	}
+	return r.number, texts, nil
 }
 
 // csvSlabSize is how many cells are allocated at once for the rows to come: as many as

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -912,5 +914,63 @@ func TestCSVMixedEncodingAnyPlace(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestCSVNextTexts: NextTexts gives the numbers and texts Next gives, the same errors and
+// the same warnings, also when the two are mixed.
+func TestCSVNextTexts(t *testing.T) {
+	inputs := map[string]string{
+		"plain":        "a,b,c\n1,2,3\n4,,6\n",
+		"blank lines":  "a,b\n\n1,2\n,\n\n3,4\r\n",
+		"quotes":       "a,b\n\"x, y\",\"he said \"\"hi\"\"\"\n\"multi\nline\",z\n12\" pizza,q\n",
+		"ragged":       "a,b,c\n1\n1,2,3,4,5\n",
+		"semicolons":   "a;b\n1;2\n",
+		"windows-1252": "a,b\ncaf\xe9,x\n",
+		"bad bytes":    "a,b\ncafé,x\nna\xefve,y\n",
+		"unclosed":     "a,b\n1,2\n\"open,3\n",
+		"bad quote":    "a,b\n\"x\"y,2\n",
+		"empty":        "",
+	}
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			for _, mix := range []int{0, 1, 2} { // NextTexts only, alternating, every third
+				rows, err1 := csvNew("in.csv", io.NopCloser(strings.NewReader(data)), Options{})
+				texts, err2 := csvNew("in.csv", io.NopCloser(strings.NewReader(data)), Options{})
+				if (err1 == nil) != (err2 == nil) {
+					t.Fatalf("open: %v, %v", err1, err2)
+				}
+				if err1 != nil {
+					return
+				}
+				var dst []string
+				for k := 0; ; k++ {
+					row, errRow := rows.Next()
+					var n int
+					var got []string
+					var errText error
+					if mix == 0 || mix == 1 && k%2 == 0 || mix == 2 && k%3 != 0 {
+						n, got, errText = texts.NextTexts(dst)
+						dst = got
+					} else {
+						var r Row
+						r, errText = texts.Next()
+						n, got = r.Number, r.Texts()
+					}
+					if fmt.Sprint(errRow) != fmt.Sprint(errText) {
+						t.Fatalf("row %d: Next fails with %v, NextTexts with %v", k, errRow, errText)
+					}
+					if errRow != nil {
+						break
+					}
+					if n != row.Number || !slices.Equal(got, row.Texts()) {
+						t.Fatalf("row %d: NextTexts gives %d %q, Next %d %q", k, n, got, row.Number, row.Texts())
+					}
+				}
+				if w1, w2 := rows.Warnings(), texts.Warnings(); !slices.Equal(w1, w2) {
+					t.Errorf("warnings %q by Next, %q by NextTexts", w1, w2)
+				}
+			}
+		})
 	}
 }
