@@ -67,7 +67,7 @@ func (p *Plan) Apply(row sheet.Row) Result {
 	if a == nil {
 		a = &arena{}
 	}
-	res := p.apply(a, row, nil)
+	res := p.apply(a, row.Cells, nil, nil)
 	p.arenas.Put(a)
 	return res
 }
@@ -84,7 +84,7 @@ type Mapper struct {
 func (p *Plan) NewMapper() *Mapper { return &Mapper{p: p} }
 
 // Apply is Plan.Apply.
-func (m *Mapper) Apply(row sheet.Row) Result { return m.p.apply(&m.a, row, nil) }
+func (m *Mapper) Apply(row sheet.Row) Result { return m.p.apply(&m.a, row.Cells, nil, nil) }
 
 // ApplyTo is Apply writing the row's Fields into the array of fields, which the caller
 // owns: for a caller that keeps rows' memory for use again, and knows when a row's Result
@@ -96,12 +96,38 @@ func (m *Mapper) ApplyTo(row sheet.Row, fields []Field) Result {
 	if cap(fields) < len(m.p.fields) {
 		fields = make([]Field, 0, len(m.p.fields))
 	}
-	return m.p.apply(&m.a, row, fields[:0])
+	return m.p.apply(&m.a, row.Cells, nil, fields[:0])
 }
 
-// apply maps one row with the arena a, which it owns meanwhile; its Fields go to own's
-// array when it is not nil (it has room for all the plan's fields), else to the arena.
-func (p *Plan) apply(a *arena, row sheet.Row, own []Field) Result {
+// ApplyTexts is Apply of a row of texts: each cell String, or Empty when its text is
+// empty, as every cell of a CSV file is (see sheet.TextReader). It spares building the
+// row's cells.
+func (m *Mapper) ApplyTexts(texts []string) Result {
+	if texts == nil {
+		texts = []string{}
+	}
+	return m.p.apply(&m.a, nil, texts, nil)
+}
+
+// ApplyTextsTo is ApplyTo of a row of texts (see ApplyTexts).
+func (m *Mapper) ApplyTextsTo(texts []string, fields []Field) Result {
+	if cap(fields) < len(m.p.fields) {
+		fields = make([]Field, 0, len(m.p.fields))
+	}
+	if texts == nil {
+		texts = []string{}
+	}
+	return m.p.apply(&m.a, nil, texts, fields[:0])
+}
+
+// textCell stands in for a cell of a row of texts (ApplyTextsTo) whose text starts with a
+// printable ASCII byte: a String, its text held apart. Apply never writes it.
+var textCell = sheet.Cell{Kind: sheet.String}
+
+// apply maps one row with the arena a, which it owns meanwhile: the row's cells, or its
+// texts when texts is not nil (see ApplyTextsTo). Its Fields go to own's array when it is
+// not nil (it has room for all the plan's fields), else to the arena.
+func (p *Plan) apply(a *arena, cells []sheet.Cell, texts []string, own []Field) Result {
 	var res Result
 	fs := own
 	if fs == nil {
@@ -114,12 +140,20 @@ func (p *Plan) apply(a *arena, row sheet.Row, own []Field) Result {
 	fromRow := false
 	// ph: the per-process hash (UseProcessHash), folded as fields are added.
 	ph := p.hashInit[0]
+	var tmp sheet.Cell // a cell of a row of texts that takes the general way
 	for i := range p.fields {
 		f := &p.fields[i]
+		// cell is the field's cell and text its text (which, for a row of texts, the cell
+		// may not hold).
 		cell := &noCell
-		if uint(f.col) < uint(len(row.Cells)) {
-			cell = &row.Cells[f.col]
-		} else if f.col < 0 {
+		var text string
+		switch {
+		case texts != nil && uint(f.col) < uint(len(texts)):
+			cell, text = &textCell, texts[f.col]
+		case texts == nil && uint(f.col) < uint(len(cells)):
+			cell = &cells[f.col]
+			text = cell.Text
+		case f.col < 0:
 			if f.constVal != "" {
 				fs = append(fs, Field{Name: f.name, Value: f.constVal})
 				f.noteIdentity(&res.Identity, f.constVal)
@@ -129,10 +163,17 @@ func (p *Plan) apply(a *arena, row sheet.Row, own []Field) Result {
 			}
 			continue
 		}
-		v := cell.Text
+		v := text
 		// A text starting with a printable ASCII byte is not blank: the usual case, tested
 		// inline. Other cells take the general way.
 		if v == "" || v[0]-'!' >= 0x7f-'!' || cell.Kind != sheet.String {
+			if cell == &textCell {
+				tmp = sheet.Cell{Text: text}
+				if text != "" {
+					tmp.Kind = sheet.String
+				}
+				cell = &tmp
+			}
 			var next action
 			if v, next = f.unusual(cell, &res); next == actSkip {
 				continue
@@ -149,7 +190,7 @@ func (p *Plan) apply(a *arena, row sheet.Row, own []Field) Result {
 			var reason string
 			v, slab, reason = f.convertInto(slab, v, cell)
 			if reason != "" {
-				res.Problems = append(res.Problems, f.problem(reason, cell.Text, false))
+				res.Problems = append(res.Problems, f.problem(reason, text, false))
 				continue
 			}
 		}
@@ -157,7 +198,7 @@ func (p *Plan) apply(a *arena, row sheet.Row, own []Field) Result {
 			continue
 		}
 		if f.postal && cell.Kind == sheet.Number {
-			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, cell.Text, true))
+			res.Problems = append(res.Problems, f.problem(ReasonPostalNumber, text, true))
 		}
 		fs = append(fs, Field{Name: f.name, Value: v})
 		if f.ident != identNone {
@@ -181,8 +222,12 @@ func (p *Plan) apply(a *arena, row sheet.Row, own []Field) Result {
 	if !fromRow && res.Valid() {
 		res.Problems = append(res.Problems, Problem{Reason: ReasonNoField})
 	}
-	if p.keyCol >= 0 && p.keyCol < len(row.Cells) {
-		res.Identity.Key = trimSpace(row.Cells[p.keyCol].Text)
+	switch {
+	case p.keyCol < 0:
+	case texts != nil && p.keyCol < len(texts):
+		res.Identity.Key = trimSpace(texts[p.keyCol])
+	case texts == nil && p.keyCol < len(cells):
+		res.Identity.Key = trimSpace(cells[p.keyCol].Text)
 	}
 	if p.processHash {
 		h := mix64(ph ^ uint64(len(fs)))

@@ -2,6 +2,9 @@ package mapping
 
 import (
 	"errors"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -119,6 +122,42 @@ func FuzzTransform(f *testing.F) {
 				if again := tr.Apply(out); again != out {
 					t.Fatalf("%s(%q) = %q, applied again %q", tr, s, out, again)
 				}
+			}
+		}
+	})
+}
+
+// FuzzApplyTexts: a row of texts (ApplyTexts, ApplyTextsTo) maps as the row of String and Empty cells
+// of those texts does (Apply). The cells are the input split at '|'.
+func FuzzApplyTexts(f *testing.F) {
+	for _, s := range []string{
+		"C1|5000000000000003||first3|Last3|person3@example.com|021 555 0003|4 Queen Street|Auckland|AUK|0603|NZ|04/04/1943",
+		"C2|12a|| ann |  |not-an-email|||| |\t|| 31/02/2020",
+		"|||||||||||||extra|more",
+		"C3",
+		" C4 |007||zoë|ÉLODIE|Zoë@Example.COM|\u00a0|x|y|z|1|2|2020-01-02",
+		"",
+	} {
+		f.Add(s)
+	}
+	p := mustBind(f, benchMapping, benchHeader...)
+	f.Fuzz(func(t *testing.T, s string) {
+		texts := strings.Split(s, "|")
+		cells := make([]sheet.Cell, len(texts))
+		for i, x := range texts {
+			if x != "" {
+				cells[i] = sheet.Cell{Kind: sheet.String, Text: x}
+			}
+		}
+		want := p.Apply(sheet.Row{Number: 2, Cells: cells})
+		m := p.NewMapper()
+		for _, got := range []Result{m.ApplyTextsTo(texts, nil), m.ApplyTexts(texts)} {
+			if !slices.Equal(got.Fields, want.Fields) {
+				t.Fatalf("%q: ApplyTexts gives fields %v, Apply %v", s, got.Fields, want.Fields)
+			}
+			got.Fields = want.Fields
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q: ApplyTexts gives\n%+v\nApply\n%+v", s, got, want)
 			}
 		}
 	})
