@@ -29,11 +29,14 @@ const freeBatches = 16
 // batch is a run of consecutive rows: read by the reader goroutine, mapped by one mapper,
 // consumed in input order by the dispatcher.
 type batch struct {
-	rows  []sheet.Row
-	jobs  []*job
-	keys  []mapping.DupKeys // keys[i] are the duplicate index's keys of jobs[i]
-	err   error             // what ended the input after these rows: io.EOF, or a read error
-	ready chan struct{}     // closed once jobs are mapped
+	rows []sheet.Row
+	jobs []*job // from a TextReader: read into by the reader (number, input), mapped in place
+	// reused: the first reused jobs were used before (from pipeline.free); the others are
+	// new (a TextReader's batch only).
+	reused int
+	keys   []mapping.DupKeys // keys[i] are the duplicate index's keys of jobs[i]
+	err    error             // what ended the input after these rows: io.EOF, or a read error
+	ready  chan struct{}     // closed once jobs are mapped
 }
 
 // pipeline reads the input on one goroutine and maps rows on several, handing the
@@ -64,7 +67,11 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 		defer p.wg.Done()
 		defer close(work)
 		defer close(p.ordered)
-		r.readBatches(ctx, p.ordered, work)
+		if tr, ok := r.rd.(sheet.TextReader); ok {
+			r.readTextBatches(ctx, tr, p, work)
+		} else {
+			r.readBatches(ctx, p.ordered, work)
+		}
 	}()
 	// A reader that can use the memory of rows again gets each batch's rows back once
 	// they are mapped (the jobs keep only the cells' texts).
@@ -75,59 +82,10 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 			defer p.wg.Done()
 			m := r.plan.NewMapper()
 			for b := range work {
-				// Jobs handed back are used first; new ones come from a few
-				// allocations, each small enough for the allocator's fast path, and
-				// their input texts from one.
-				var reused []*job
-				select {
-				case reused = <-p.free:
-				default:
-				}
-				var jobs []job
-				var texts []string
-				if cap(reused) >= len(b.rows) {
-					b.jobs = reused[:len(b.rows)]
+				if b.rows == nil {
+					r.mapTexts(m, b)
 				} else {
-					b.jobs = make([]*job, len(b.rows))
-				}
-				for i, row := range b.rows {
-					// A short row's input is padded to the header's width: the
-					// results file gives every row the same columns.
-					n := max(len(row.Cells), r.width)
-					var j *job
-					var input []string
-					var fields []mapping.Field // a job used again keeps its own
-					own := i < len(reused)
-					if own {
-						j = reused[i]
-						fields = j.res.Fields[:0]
-						if input = j.input; cap(input) >= n {
-							input = input[:n:n]
-							clear(input[len(row.Cells):])
-						} else {
-							input = nil
-						}
-						*j = job{}
-					} else {
-						if len(jobs) == 0 {
-							jobs = make([]job, min(jobSlab, len(b.rows)-i))
-						}
-						j = &jobs[0]
-						jobs = jobs[1:]
-					}
-					if input == nil {
-						if len(texts) < n {
-							cells := 0
-							for _, row := range b.rows[i:] {
-								cells += max(len(row.Cells), r.width)
-							}
-							texts = make([]string, cells)
-						}
-						input = texts[:n:n]
-						texts = texts[n:]
-					}
-					r.mapRow(m, j, row, input, fields, own)
-					b.jobs[i] = j
+					r.mapRows(m, p, b, recycler)
 				}
 				// The duplicate index's keys (hashes of the identity values) are made
 				// here, in parallel, leaving the dispatcher only the lookups.
@@ -138,15 +96,166 @@ func (r *runner) startPipeline(ctx context.Context) *pipeline {
 				if viewer != nil {
 					prefetchState(viewer, b.jobs)
 				}
-				if recycler != nil {
-					recycler.Recycle(b.rows)
-				}
-				b.rows = nil
 				close(b.ready)
 			}
 		}()
 	}
 	return p
+}
+
+// mapRows maps the rows of a batch into jobs.
+func (r *runner) mapRows(m *mapping.Mapper, p *pipeline, b *batch, recycler sheet.Recycler) {
+	// Jobs handed back are used first; new ones come from a few
+	// allocations, each small enough for the allocator's fast path, and
+	// their input texts from one.
+	var reused []*job
+	select {
+	case reused = <-p.free:
+	default:
+	}
+	var jobs []job
+	var texts []string
+	if cap(reused) >= len(b.rows) {
+		b.jobs = reused[:len(b.rows)]
+	} else {
+		b.jobs = make([]*job, len(b.rows))
+	}
+	for i, row := range b.rows {
+		// A short row's input is padded to the header's width: the
+		// results file gives every row the same columns.
+		n := max(len(row.Cells), r.width)
+		var j *job
+		var input []string
+		var fields []mapping.Field // a job used again keeps its own
+		own := i < len(reused)
+		if own {
+			j = reused[i]
+			fields = j.res.Fields[:0]
+			if input = j.input; cap(input) >= n {
+				input = input[:n:n]
+				clear(input[len(row.Cells):])
+			} else {
+				input = nil
+			}
+			*j = job{}
+		} else {
+			if len(jobs) == 0 {
+				jobs = make([]job, min(jobSlab, len(b.rows)-i))
+			}
+			j = &jobs[0]
+			jobs = jobs[1:]
+		}
+		if input == nil {
+			if len(texts) < n {
+				cells := 0
+				for _, row := range b.rows[i:] {
+					cells += max(len(row.Cells), r.width)
+				}
+				texts = make([]string, cells)
+			}
+			input = texts[:n:n]
+			texts = texts[n:]
+		}
+		r.mapRow(m, j, row, input, fields, own)
+		b.jobs[i] = j
+	}
+	if recycler != nil {
+		recycler.Recycle(b.rows)
+	}
+	b.rows = nil
+}
+
+// mapTexts maps the jobs of a batch that a TextReader read: each job holds its row's
+// number and, as its input, the texts of the row's cells, in an array with room for the
+// header's width (see readTextBatches).
+func (r *runner) mapTexts(m *mapping.Mapper, b *batch) {
+	for i, j := range b.jobs {
+		number, texts := j.number, j.input
+		var fields []mapping.Field // a job used again keeps its own
+		if i < b.reused {
+			fields = j.res.Fields[:0]
+		}
+		*j = job{}
+		j.number = number
+		// A short row's input is padded to the header's width: the results file gives
+		// every row the same columns.
+		n := max(len(texts), r.width)
+		input := texts
+		if cap(texts) >= n {
+			input = texts[:n:n]
+			clear(input[len(texts):])
+		} else {
+			input = make([]string, n)
+			copy(input, texts)
+		}
+		if i < b.reused {
+			j.res = m.ApplyTextsTo(texts, fields)
+		} else {
+			j.res = m.ApplyTexts(texts)
+		}
+		r.finishRow(j, input, extraTexts(texts, r.width))
+	}
+}
+
+// readTextBatches is readBatches for a TextReader: it reads each row's number and texts
+// straight into a job, one handed back by the rowRecorder when there is one (see
+// pipeline.free), and sends batches of jobs.
+func (r *runner) readTextBatches(ctx context.Context, tr sheet.TextReader, p *pipeline, work chan<- *batch) {
+	var jobs []job     // new jobs not yet used
+	var texts []string // room for the texts of new jobs
+	for {
+		b := &batch{ready: make(chan struct{})}
+		var reused []*job
+		select {
+		case reused = <-p.free:
+		default:
+		}
+		if cap(reused) >= batchRows {
+			b.jobs = reused[:0]
+		} else {
+			b.jobs = make([]*job, 0, batchRows)
+		}
+		for len(b.jobs) < batchRows {
+			var j *job
+			var dst []string
+			if k := len(b.jobs); k < len(reused) {
+				j = reused[k]
+				dst = j.input[:0]
+			} else {
+				if len(jobs) == 0 {
+					jobs = make([]job, jobSlab)
+				}
+				j = &jobs[0]
+				jobs = jobs[1:]
+				if len(texts) < r.width {
+					texts = make([]string, batchRows*max(r.width, 1))
+				}
+				dst = texts[:0:r.width]
+				texts = texts[r.width:]
+			}
+			number, row, err := tr.NextTexts(dst)
+			if err != nil {
+				b.err = err
+				break
+			}
+			j.number, j.input = number, row
+			b.jobs = append(b.jobs, j)
+		}
+		b.reused = min(len(b.jobs), len(reused))
+		select {
+		case p.ordered <- b:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
 }
 
 // readBatches reads the input into batches, sending each to ordered (for the
@@ -261,18 +370,25 @@ func (r *runner) mapRow(m *mapping.Mapper, j *job, row sheet.Row, input []string
 	for i, c := range row.Cells {
 		input[i] = c.Text
 	}
+	if own {
+		j.res = m.ApplyTo(row, fields)
+	} else {
+		j.res = m.Apply(row)
+	}
+	r.finishRow(j, input, extraCells(row, r.width))
+}
+
+// finishRow completes the job of a row mapped into j.res: input is the row's texts
+// (padded to the header's width), of which the secret columns are blanked, and extra how
+// many cells beyond the header's width hold something.
+func (r *runner) finishRow(j *job, input []string, extra int) {
 	j.input = input
 	for _, c := range r.secret {
 		if c < len(j.input) && j.input[c] != "" {
 			j.input[c] = "[redacted]"
 		}
 	}
-	if own {
-		j.res = m.ApplyTo(row, fields)
-	} else {
-		j.res = m.Apply(row)
-	}
-	if extra := extraCells(row, r.width); extra > 0 {
+	if extra > 0 {
 		j.msgs = append(j.msgs, fmt.Sprintf("warning: %s beyond the header's %s ignored",
 			plural(extra, "cell was", "cells were"), plural(r.width, "column", "columns")))
 	}
@@ -311,6 +427,17 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// extraTexts counts the cells of texts beyond the header's width that are not blank.
+func extraTexts(texts []string, width int) int {
+	n := 0
+	for i := width; i < len(texts); i++ {
+		if strings.TrimSpace(texts[i]) != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // extraCells counts the non-empty cells of row beyond the header's width.
