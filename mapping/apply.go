@@ -667,6 +667,12 @@ func (f *field) date(slab []byte, s string) (string, []byte, string) {
 	if s == "" {
 		return "", slab, ""
 	}
+	if l := f.layouts[0]; l.isoFast && !(f.rule == RuleCustomField && f.ctype == TypeDateTime) {
+		// The usual text of the first layout, sent as YYYY-MM-DD.
+		if v, slab, ok := l.appendISO(slab, s); ok {
+			return v, slab, ""
+		}
+	}
 	unreal := false
 	for _, l := range f.layouts {
 		c, err := l.parseTrimmed(s)

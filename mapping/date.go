@@ -67,6 +67,12 @@ type dateLayout struct {
 	full      int
 	fixedLits []fixedLit
 	fixedNums []fixedNum
+	// isoAt, for a direct layout of a date alone with a four-digit year, are the places
+	// of the year, the month and the day in a text at its full length (isoFast), whose
+	// digits are then those of YYYY-MM-DD; isoSame: that text is YYYY-MM-DD itself.
+	isoAt   [3]int
+	isoFast bool
+	isoSame bool
 }
 
 // fixedLit is a literal byte of a text at its full length: at is its place.
@@ -170,7 +176,57 @@ func compileLayout(layout string) (*dateLayout, error) {
 		}
 		l.full += len(t.lit) + t.maxW
 	}
+	l.isoFast = false
+	for _, f := range l.fixedNums {
+		switch f.kind {
+		case tokYYYY:
+			l.isoAt[0] = f.at
+			l.isoFast = l.direct && !l.hasTime
+		case tokMM, tokM:
+			l.isoAt[1] = f.at
+		case tokDD, tokD:
+			l.isoAt[2] = f.at
+		}
+	}
+	l.isoSame = l.isoFast && l.full == 10 && l.isoAt == [3]int{0, 5, 8} && len(l.fixedLits) == 2 &&
+		l.fixedLits[0] == fixedLit{4, '-'} && l.fixedLits[1] == fixedLit{7, '-'}
 	return l, nil
+}
+
+// appendISO is parseTrimmed and civil.appendDate at once for the usual text of an isoFast
+// layout: one at its full length, every number at its widest. It appends the date as
+// YYYY-MM-DD to slab (see appendSlab), unless that is s itself, and returns it; ok is
+// false, having appended nothing, for any other text and for a date that is not real,
+// which parseTrimmed then reads (and refuses) as usual.
+func (l *dateLayout) appendISO(slab []byte, s string) (v string, _ []byte, ok bool) {
+	if len(s) != l.full {
+		return "", slab, false
+	}
+	for _, f := range l.fixedLits {
+		if s[f.at] != f.c {
+			return "", slab, false
+		}
+	}
+	ya, ma, da := l.isoAt[0], l.isoAt[1], l.isoAt[2]
+	ys, ms, ds := s[ya:ya+4], s[ma:ma+2], s[da:da+2]
+	for _, c := range [...]byte{ys[0], ys[1], ys[2], ys[3], ms[0], ms[1], ds[0], ds[1]} {
+		if c-'0' > 9 {
+			return "", slab, false
+		}
+	}
+	y := int(ys[0]-'0')*1000 + int(ys[1]-'0')*100 + int(ys[2]-'0')*10 + int(ys[3]-'0')
+	mo := int(ms[0]-'0')*10 + int(ms[1]-'0')
+	d := int(ds[0]-'0')*10 + int(ds[1]-'0')
+	if y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
+		return "", slab, false
+	}
+	if l.isoSame {
+		return s, slab, true
+	}
+	slab = growSlab(slab, 10)
+	off := len(slab)
+	slab = append(slab, ys[0], ys[1], ys[2], ys[3], '-', ms[0], ms[1], '-', ds[0], ds[1])
+	return slabString(slab, off), slab, true
 }
 
 func isASCIILetter(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }

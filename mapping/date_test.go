@@ -2,6 +2,9 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -71,5 +74,54 @@ func TestParseDateBadLayout(t *testing.T) {
 		if _, err := ParseDate(l, "01/02/2003"); err == nil || errors.Is(err, ErrDateFormat) || errors.Is(err, ErrNotRealDate) {
 			t.Errorf("layout %q: error %v, want a layout error", l, err)
 		}
+	}
+}
+
+// TestAppendISO: the fast way of a date field with a four-digit year gives what the
+// general one (parseTrimmed, then YYYY-MM-DD) gives, and refuses what it refuses, for
+// texts of the layout's full length and around it, real dates or not.
+func TestAppendISO(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, layout := range []string{"DD/MM/YYYY", "YYYY-MM-DD", "D/M/YYYY", "MM-DD-YYYY", "YYYYMMDD", "DD.MM.YYYY", "YYYY-DD-MM"} {
+		t.Run(layout, func(t *testing.T) {
+			l := mustLayout(layout)
+			if !l.isoFast {
+				t.Fatalf("%s: not isoFast", layout)
+			}
+			alphabet := "0123456789" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(layout, "Y", ""), "M", ""), "D", "") + "x"
+			for k := range 50000 {
+				var b []byte
+				if k%2 == 0 {
+					// A date of the layout, real or not.
+					y, m, d := rng.IntN(10000), rng.IntN(14), rng.IntN(33)
+					s := strings.NewReplacer("YYYY", fmt.Sprintf("%04d", y), "MM", fmt.Sprintf("%02d", m), "DD", fmt.Sprintf("%02d", d),
+						"M", fmt.Sprintf("%02d", m), "D", fmt.Sprintf("%02d", d)).Replace(layout)
+					b = []byte(s)
+					if k%4 == 0 && len(b) > 0 {
+						b[rng.IntN(len(b))] = alphabet[rng.IntN(len(alphabet))]
+					}
+				} else {
+					b = make([]byte, l.full-1+rng.IntN(3))
+					for i := range b {
+						b[i] = alphabet[rng.IntN(len(alphabet))]
+					}
+				}
+				s := string(b)
+				v, _, ok := l.appendISO(nil, s)
+				c, err := l.parseTrimmed(s)
+				// A text of the full length is read by matchFixed or by nothing.
+				if ok && len(s) != l.full || len(s) == l.full && ok != (err == nil) {
+					t.Fatalf("%q: appendISO ok %v, parseTrimmed %v", s, ok, err)
+				}
+				if ok {
+					if want := string(c.appendDate(nil, '-')); v != want {
+						t.Fatalf("%q: appendISO gives %q, want %q", s, v, want)
+					}
+				}
+			}
+		})
+	}
+	if mustLayout("DD/MM/YY").isoFast || mustLayout("YYYY-MM-DD HH:mm").isoFast {
+		t.Error("isoFast for a two-digit year or a time of day")
 	}
 }
