@@ -94,7 +94,9 @@ func (e *csvEncoder) flush() error {
 
 func (e *csvEncoder) finish() error {
 	err := e.flush()
-	e.wb.stop()
+	if werr := e.wb.stop(); err == nil {
+		err = werr
+	}
 	if serr := e.f.Sync(); err == nil {
 		err = serr
 	}

@@ -96,3 +96,22 @@ func TestFlushTimer(t *testing.T) {
 		t.Error("due still set after the flush")
 	}
 }
+
+// TestWritebackSyncError: an error of the goroutine's syncs is what stop returns, so that
+// the final Sync, to which the system may not report it again, does not hide it.
+func TestWritebackSyncError(t *testing.T) {
+	if !writebackSupported {
+		t.Skip("no writeback goroutine here")
+	}
+	r, f, err := os.Pipe() // a pipe cannot be synced
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer f.Close()
+	w := writeback{f: f, every: 10}
+	w.wrote(10)
+	if err := w.stop(); err == nil {
+		t.Error("stop returned no error after a failed sync")
+	}
+}
