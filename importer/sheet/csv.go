@@ -196,8 +196,11 @@ func csvNew(path string, src io.ReadCloser, opt Options) (*csvReader, error) {
 // csvStream turns the file's bytes after the BOM into UTF-8 text with LF or CRLF line
 // ends, buffered for the csvScanner.
 func csvStream(raw io.Reader, plan encPlan) (*bufio.Reader, *csvCRReader) {
-	// The decoders give valid UTF-8; bytes read as they are must be watched.
-	text := &csvCRReader{r: bufio.NewReaderSize(plan.decoder(raw), csvBufSize), watch: plan.id == encUTF8}
+	// The decoders give valid UTF-8; bytes read as they are must be watched. The buffer
+	// that text reads from is half the size of the one that reads text: the reads of the
+	// latter are then large enough for the former to pass them straight to the file
+	// (when it holds nothing), rather than copy every byte once more.
+	text := &csvCRReader{r: bufio.NewReaderSize(plan.decoder(raw), csvBufSize/2), watch: plan.id == encUTF8}
 	return bufio.NewReaderSize(text, csvBufSize), text
 }
 
