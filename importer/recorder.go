@@ -35,7 +35,7 @@ func (r *runner) startRecorder() *rowRecorder {
 			}
 			// Nothing holds the jobs of a dry run once they are recorded (the results
 			// file and OnRow keep none of their memory but messages, which a job
-			// used again does not reuse): the mappers may use them again.
+			// used again does not reuse): the pipeline may use them again.
 			r.pipe.recycle(b)
 		}
 		rec.done <- err
