@@ -170,7 +170,7 @@ func (r *runner) mapRows(m *mapping.Mapper, p *pipeline, b *batch, recycler shee
 // header's width (see readTextBatches).
 func (r *runner) mapTexts(m *mapping.Mapper, b *batch) {
 	for i, j := range b.jobs {
-		number, texts := j.number, j.input
+		number, texts, line := j.number, j.input, j.line
 		var fields []mapping.Field // a job used again keeps its own
 		if i < b.reused {
 			fields = j.res.Fields[:0]
@@ -194,6 +194,11 @@ func (r *runner) mapTexts(m *mapping.Mapper, b *batch) {
 			j.res = m.ApplyTexts(texts)
 		}
 		r.finishRow(j, input, extraTexts(texts, r.width))
+		if len(texts) >= r.width && !j.redacted {
+			// The results file may copy the row's line (padded or redacted, it
+			// would not be the input cells any more).
+			j.line = line
+		}
 	}
 }
 
@@ -238,7 +243,7 @@ func (r *runner) readTextBatches(ctx context.Context, tr sheet.TextReader, p *pi
 				b.err = err
 				break
 			}
-			j.number, j.input = number, row
+			j.number, j.input, j.line = number, row, tr.Line()
 			b.jobs = append(b.jobs, j)
 		}
 		b.reused = min(len(b.jobs), len(reused))
@@ -294,10 +299,9 @@ type stateViewer interface {
 
 // prefetchedEntry is a row's state entry as a mapper read it.
 type prefetchedEntry struct {
-	e    state.Entry
-	ok   bool
-	err  error
-	done bool
+	e   state.Entry
+	ok  bool
+	err error
 }
 
 // prefetchState reads the state entries of a batch's rows in one read transaction, on
@@ -311,9 +315,9 @@ func prefetchState(v stateViewer, jobs []*job) {
 			if j.id == "" || !j.res.Valid() {
 				continue
 			}
-			p := &j.pre
+			p := &prefetchedEntry{}
 			p.e, p.ok, p.err = rd.Get(j.id)
-			p.done = true
+			j.pre = p
 		}
 		return nil
 	})
@@ -386,6 +390,7 @@ func (r *runner) finishRow(j *job, input []string, extra int) {
 	for _, c := range r.secret {
 		if c < len(j.input) && j.input[c] != "" {
 			j.input[c] = "[redacted]"
+			j.redacted = true
 		}
 	}
 	if extra > 0 {

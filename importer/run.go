@@ -24,17 +24,19 @@ import (
 // except the outcome fields, which the worker that sends the row fills in before handing
 // the job back.
 type job struct {
-	seq    int
-	number int      // the row's number as a spreadsheet shows it
-	input  []string // original cells, secret columns blanked
-	res    mapping.Result
-	msgs   []string // validation warnings so far
-	named  bool     // the request names its customer (code or card number): a repeat is safe
-	id     string   // state identity; "" when the row has none
-	lanes  []string // identities that order this row after earlier rows of the same customer
-	deps   int      // unfinished earlier rows of the same customer
-	next   []*job   // later rows of the same customer waiting for this one
-	fields []mapping.Field
+	seq      int
+	number   int      // the row's number as a spreadsheet shows it
+	input    []string // original cells, secret columns blanked
+	line     string   // input as its line, for the results file (see report.Row.Line); "" if none
+	redacted bool     // a secret cell of input was blanked
+	res      mapping.Result
+	msgs     []string // validation warnings so far
+	named    bool     // the request names its customer (code or card number): a repeat is safe
+	id       string   // state identity; "" when the row has none
+	lanes    []string // identities that order this row after earlier rows of the same customer
+	deps     int      // unfinished earlier rows of the same customer
+	next     []*job   // later rows of the same customer waiting for this one
+	fields   []mapping.Field
 	// laneCode is the code an earlier row of the same key got in this run.
 	laneCode string
 	// knownCard is the customer's card number as an earlier row of the same key got it
@@ -43,8 +45,9 @@ type job struct {
 	knownCard string
 	// seen: an earlier row of the run named one of this row's identity values.
 	seen bool
-	// pre is the row's state entry as its mapper read it (see prefetchState).
-	pre prefetchedEntry
+	// pre is the row's state entry as its mapper read it (see prefetchState); nil when
+	// it did not (a run without state). Behind a pointer: a dry run resets every job.
+	pre *prefetchedEntry
 	// laneUnknown is the number of an earlier row of the same key that got no answer in
 	// this run, so may have created the customer; 0 when none.
 	laneUnknown int
@@ -213,7 +216,6 @@ type runner struct {
 	// rowsHint is the estimated number of rows of the input, 0 when unknown (see
 	// reserveDups).
 	rowsHint int
-	prefetch []*mapping.Result // reused by next
 	sum      *report.Summary
 	lim      *limiter
 	log      *zap.Logger
@@ -285,7 +287,7 @@ func (r *runner) record(j *job) error {
 	}
 	err := r.w.Add(report.Row{
 		Seq: j.seq, Number: j.number, Status: j.status, Code: j.code, CardNumber: j.card,
-		Messages: msgs, Attempts: j.attempts, Input: j.input,
+		Messages: msgs, Attempts: j.attempts, Input: j.input, Line: j.line,
 	})
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
@@ -658,7 +660,7 @@ func (r *runner) prepare(j *job) error {
 // no earlier row of the run named the customer (nothing in this run can have written it
 // since), else read afresh.
 func (r *runner) stateOf(j *job) (state.Entry, bool, error) {
-	if j.pre.done && !j.seen {
+	if j.pre != nil && !j.seen {
 		return j.pre.e, j.pre.ok, j.pre.err
 	}
 	return r.opt.Store.Get(j.id)

@@ -67,6 +67,12 @@ func appendRow(b []byte, r Row) []byte {
 	b = appendCell(b, oneLine(r.Messages))
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(r.Attempts), 10)
+	if r.Line != "" && plainCells(r.Input) {
+		// The cells written as they are, joined by commas: the line itself.
+		b = append(b, ',')
+		b = append(b, r.Line...)
+		return append(b, '\r', '\n')
+	}
 	for _, c := range r.Input {
 		b = append(b, ',')
 		switch {
@@ -165,6 +171,18 @@ func appendCell(b []byte, s string) []byte {
 		s = s[j+1:]
 	}
 	return append(b, '"')
+}
+
+// plainCells reports whether every cell of cells that holds a comma, a quote, a CR or an
+// LF (as the cells of a Row's Line do not) would be written as it is: whether each
+// non-empty cell starts with a plainStart byte.
+func plainCells(cells []string) bool {
+	for _, c := range cells {
+		if c != "" && !plainStart[c[0]] {
+			return false
+		}
+	}
+	return true
 }
 
 // plainStart[c] is set for the bytes that a cell written as it is may start with: the

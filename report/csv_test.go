@@ -39,3 +39,28 @@ func TestHasSpecial(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendRowLine: a row with a Line is written exactly as the same row without one,
+// for cells of every kind a Line may hold (formula starts, spaces, backslashes,
+// non-ASCII, empty), alone and together.
+func TestAppendRowLine(t *testing.T) {
+	cells := []string{"", "x", "Auckland", "=1+2", "+64 21", "-5", "@home", " lead", "trail ", `\.`, `\x`,
+		"é", "ünïcode", "\tx", "0021", "a;b", "'quoted'"}
+	check := func(input []string) {
+		t.Helper()
+		r := Row{Number: 7, Status: StatusValid, Messages: []string{"a note"}, Input: input}
+		want := string(appendRow(nil, r))
+		r.Line = strings.Join(input, ",")
+		if got := string(appendRow(nil, r)); got != want {
+			t.Fatalf("cells %q: with the line %q, without %q", input, got, want)
+		}
+	}
+	for _, a := range cells {
+		for _, b := range cells {
+			check([]string{a, b})
+			check([]string{a, "mid", b})
+		}
+	}
+	check([]string{""})
+	check(cells)
+}

@@ -56,6 +56,10 @@ type Row struct {
 	Messages   []string // every problem, warning or API error, each one line
 	Attempts   int
 	Input      []string // the row's original cells as read, secret columns already blanked
+	// Line, when not empty, is Input joined by commas, and none of Input's cells holds a
+	// comma, a quote, a CR or an LF: a CSV results file may copy it rather than write
+	// the cells one by one (sheet.TextReader's Line).
+	Line string
 }
 
 // FixedColumns are the first columns of every results file.

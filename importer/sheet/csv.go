@@ -138,6 +138,7 @@ type csvReader struct {
 	src   io.ReadCloser
 	plan  encPlan
 	comma rune
+	line  string // see Line
 	trim  bool
 	br    *bufio.Reader // what sc reads
 	text  *csvCRReader  // what br reads
@@ -304,10 +305,16 @@ func (r *csvReader) Next() (Row, error) {
 // be mixed.
 type TextReader interface {
 	NextTexts(dst []string) (number int, texts []string, err error)
+	// Line returns the record NextTexts returned last as the line it was, when that
+	// line is exactly its texts joined by commas: comma-delimited, with no quote and no
+	// carriage return. It returns "" for any other record. (A results CSV can then
+	// copy the line rather than write the cells one by one.)
+	Line() string
 }
 
 // NextTexts implements TextReader.
 func (r *csvReader) NextTexts(dst []string) (int, []string, error) {
+	r.line = ""
 	n, err := r.advance()
 	if err != nil {
 		return 0, nil, err
@@ -329,8 +336,15 @@ func (r *csvReader) NextTexts(dst []string) (int, []string, error) {
 	for i := range n {
 		texts = append(texts, rec[spans[2*i]:spans[2*i+1]])
 	}
+	if sc.oneLine && r.comma == ',' && n > 0 && spans[0] == 0 && spans[2*n-1] == len(rec) &&
+		strings.IndexByte(rec, '"') < 0 && strings.IndexByte(rec, '\r') < 0 {
+		r.line = rec
+	}
 	return r.number, texts, nil
 }
+
+// Line implements TextReader.
+func (r *csvReader) Line() string { return r.line }
 
 // csvSlabSize is how many cells are allocated at once for the rows to come: as many as
 // fit in the largest small allocation (32 KiB less the 8-byte header of an object with

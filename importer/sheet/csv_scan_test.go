@@ -250,6 +250,9 @@ func FuzzCSVRows(f *testing.F) {
 			if i%2 == 1 {
 				number, texts, err = r.NextTexts(dst)
 				dst = texts
+				if line := r.Line(); line != "" && (err != nil || !lineOf(line, texts)) {
+					t.Fatalf("%q: row %d %q (error %v) given as the line %q", data, number, texts, err, line)
+				}
 			} else {
 				var row Row
 				row, err = r.Next()

@@ -952,6 +952,9 @@ func TestCSVNextTexts(t *testing.T) {
 					if mix == 0 || mix == 1 && k%2 == 0 || mix == 2 && k%3 != 0 {
 						n, got, errText = texts.NextTexts(dst)
 						dst = got
+						if line := texts.Line(); line != "" && !lineOf(line, got) {
+							t.Fatalf("row %d %q given as the line %q", k, got, line)
+						}
 					} else {
 						var r Row
 						r, errText = texts.Next()
@@ -970,6 +973,60 @@ func TestCSVNextTexts(t *testing.T) {
 				if w1, w2 := rows.Warnings(), texts.Warnings(); !slices.Equal(w1, w2) {
 					t.Errorf("warnings %q by Next, %q by NextTexts", w1, w2)
 				}
+			}
+		})
+	}
+}
+
+// lineOf reports whether line is what TextReader.Line may give for a record of texts:
+// the texts joined by commas, none of them holding a comma, a quote, a CR or an LF.
+func lineOf(line string, texts []string) bool {
+	for _, t := range texts {
+		if strings.ContainsAny(t, ",\"\r\n") {
+			return false
+		}
+	}
+	return line == strings.Join(texts, ",")
+}
+
+// TestCSVLine: Line gives a record's line exactly when a results file may copy it: a
+// comma-delimited line with no quote or carriage return in it, read as valid UTF-8.
+func TestCSVLine(t *testing.T) {
+	tests := []struct {
+		name, data string
+		want       []string // Line after each record, the header's first
+	}{
+		{"plain", "a,b,c\n1,2,3\n4,,6\r\n7,,\n", []string{"a,b,c", "1,2,3", "4,,6", "7,,"}},
+		{"quoted field", "a,b\n\"x\",y\n1,2\n", []string{"a,b", "", "1,2"}},
+		{"quote inside", "a,b\n12\" pizza,q\n", []string{"a,b", ""}},
+		{"multi-line field", "a,b\n\"one\ntwo\",z\n3,4\n", []string{"a,b", "", "3,4"}},
+		{"ragged", "a,b,c\n1\n1,2,3,4\n", []string{"a,b,c", "1", "1,2,3,4"}},
+		{"semicolons", "a;b\n1;2\n", []string{"", ""}},
+		{"cr only", "a,b\r1,2\r3,4\r", []string{"a,b", "1,2", "3,4"}},
+		{"windows-1252", "a,b\ncaf\xe9,x\n", []string{"a,b", "café,x"}},
+		// A file with bytes that are not UTF-8 is decoded cell by cell: no lines.
+		{"bad bytes", "a,b\ncafé,x\nna\xefve,y\n", []string{"", "", ""}},
+		{"leading spaces kept", "a,b\n 1, 2\n", []string{"a,b", " 1, 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, err := csvNew("in.csv", io.NopCloser(strings.NewReader(tt.data)), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rd.Close()
+			var got []string
+			for {
+				if _, _, err := rd.NextTexts(nil); err != nil {
+					if err != io.EOF {
+						t.Fatal(err)
+					}
+					break
+				}
+				got = append(got, rd.Line())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("lines %q, want %q", got, tt.want)
 			}
 		})
 	}
