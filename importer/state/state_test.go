@@ -835,3 +835,49 @@ func TestOpenWaitsForReaders(t *testing.T) {
 		}
 	})
 }
+
+// TestGetEach: GetEach finds what Get finds for every identity, in any order, with
+// duplicates, missing ones between and beyond those stored, far apart (past the steps
+// it walks) and close together, and entries written but not yet checkpointed.
+func TestGetEach(t *testing.T) {
+	s := openTB(t, filepath.Join(t.TempDir(), "s.db"))
+	stored := map[string]Entry{}
+	for i := 0; i < 300; i += 3 {
+		stored[fmt.Sprintf("key:C%04d", i)] = Entry{Code: fmt.Sprint(1000 + i), Status: "new", Time: clock}
+	}
+	if err := s.apply(stored); err != nil { // in bbolt, as a checkpoint leaves them
+		t.Fatal(err)
+	}
+	s.FinishAsync("key:C0004", Entry{Code: "pending", Status: "update", Time: clock})
+	s.FinishAsync("key:C0006", Entry{Code: "newer", Status: "update", Time: clock})
+	ids := []string{"key:C0299", "key:C0000", "key:C0004", "key:C0003", "key:C0003", "key:C0001",
+		"key:C0006", "key:C0150", "key:C0151", "key:C0297", "key:D", "code:1", "key:C0099", "key:"}
+	for i := 0; i < 300; i += 7 {
+		ids = append(ids, fmt.Sprintf("key:C%04d", i))
+	}
+	if err := s.View(func(r *Reader) error {
+		seen := make([]bool, len(ids))
+		r.GetEach(ids, func(i int, e Entry, ok bool, err error) {
+			if seen[i] {
+				t.Errorf("%q given twice", ids[i])
+			}
+			seen[i] = true
+			we, wok, werr := r.Get(ids[i])
+			if err != nil || werr != nil || ok != wok || e != we {
+				t.Errorf("%q: GetEach %+v %v %v, Get %+v %v %v", ids[i], e, ok, err, we, wok, werr)
+			}
+		})
+		for i, ok := range seen {
+			if !ok {
+				t.Errorf("%q not given", ids[i])
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The pending entries win over bbolt's, and stored ones are found.
+	if e, _ := mustGet(t, s, "key:C0006"); e.Code != "newer" {
+		t.Fatalf("key:C0006 = %+v", e)
+	}
+}
