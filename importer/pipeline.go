@@ -310,15 +310,20 @@ type prefetchedEntry struct {
 // for a row whose customer no earlier row of the run named: for the others the run itself
 // may have written the entry since (see runner.stateOf).
 func prefetchState(v stateViewer, jobs []*job) {
-	_ = v.View(func(rd *state.Reader) error {
-		for _, j := range jobs {
-			if j.id == "" || !j.res.Valid() {
-				continue
-			}
-			p := &prefetchedEntry{}
-			p.e, p.ok, p.err = rd.Get(j.id)
-			j.pre = p
+	ids := make([]string, 0, len(jobs))
+	of := make([]*job, 0, len(jobs)) // the job of each of ids
+	for _, j := range jobs {
+		if j.id != "" && j.res.Valid() {
+			ids = append(ids, j.id)
+			of = append(of, j)
 		}
+	}
+	pre := make([]prefetchedEntry, len(ids))
+	_ = v.View(func(rd *state.Reader) error {
+		rd.GetEach(ids, func(i int, e state.Entry, ok bool, err error) {
+			pre[i] = prefetchedEntry{e: e, ok: ok, err: err}
+			of[i].pre = &pre[i]
+		})
 		return nil
 	})
 }
@@ -415,14 +420,25 @@ func (r *runner) finishRow(j *job, input []string, extra int) {
 	case id.CardNumber != "":
 		j.id = "card:" + id.CardNumber
 	}
+	// The lanes are the identity values with their kinds, as j.id spells them (j.id
+	// is one of them: no second copy).
+	j.lanes = j.laneSpace[:0]
 	if id.Code != "" {
-		j.lanes = append(j.lanes, "code:"+id.Code)
+		lane := j.id
+		if id.Key != "" {
+			lane = "code:" + id.Code
+		}
+		j.lanes = append(j.lanes, lane)
 	}
 	if id.CardNumber != "" {
-		j.lanes = append(j.lanes, "card:"+id.CardNumber)
+		lane := j.id
+		if id.Key != "" || id.Code != "" {
+			lane = "card:" + id.CardNumber
+		}
+		j.lanes = append(j.lanes, lane)
 	}
 	if id.Key != "" {
-		j.lanes = append(j.lanes, "key:"+id.Key)
+		j.lanes = append(j.lanes, j.id)
 	}
 }
 

@@ -34,9 +34,11 @@ type job struct {
 	named    bool     // the request names its customer (code or card number): a repeat is safe
 	id       string   // state identity; "" when the row has none
 	lanes    []string // identities that order this row after earlier rows of the same customer
-	deps     int      // unfinished earlier rows of the same customer
-	next     []*job   // later rows of the same customer waiting for this one
-	fields   []mapping.Field
+	// laneSpace holds lanes (a row has at most three), sparing an allocation.
+	laneSpace [3]string
+	deps      int    // unfinished earlier rows of the same customer
+	next      []*job // later rows of the same customer waiting for this one
+	fields    []mapping.Field
 	// laneCode is the code an earlier row of the same key got in this run.
 	laneCode string
 	// knownCard is the customer's card number as an earlier row of the same key got it
