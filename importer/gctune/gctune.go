@@ -21,8 +21,11 @@ import (
 // Defaults for Tune.
 const (
 	// Floor is the heap size below which a collection is not worth its CPU: the peak
-	// resident memory of a run stays near it.
-	Floor = 32 << 20
+	// resident memory of a run stays near it. (Measured on a dry run of 1,000,000 rows,
+	// once its rows were recycled: 16 MiB runs as fast as 32 MiB, and a run of 100,000
+	// rows then already reaches the floor, so that peak memory grows from 100,000 rows
+	// to 1,000,000 by the duplicate index alone.)
+	Floor = 16 << 20
 	// Min is the lowest GOGC Tune sets: the collector's target when the live heap is
 	// large.
 	Min = 200
