@@ -70,8 +70,8 @@ type Options struct {
 
 	Logger   *zap.Logger // default: no logging
 	Progress Progress    // may be nil
-	// OnRow, when set, is called by the run's one dispatching goroutine for every row as
-	// it ends, with the row's number, status and messages.
+	// OnRow, when set, is called for every row as it ends, with the row's number, status
+	// and messages, from one goroutine (the run's row recorder), in the order rows end.
 	OnRow func(number int, st report.Status, messages []string)
 	Now   func() time.Time // default time.Now
 	Rand  *rand.Rand       // jitter; default a random seed

@@ -5,10 +5,10 @@ import "sync/atomic"
 // recorderBatch is how many finished rows travel to the rowRecorder together.
 const recorderBatch = 128
 
-// rowRecorder writes the rows of a dry run (results file, summary, progress) on a goroutine
-// of its own, in the order they are added, so that the goroutine that takes rows in order
-// and checks them for duplicates does only that: it is the one part of a dry run that
-// cannot run in parallel.
+// rowRecorder writes finished rows (results file, summary, progress) on a goroutine of
+// its own, in the order they are added, so that the goroutine that takes rows in order and
+// checks them for duplicates (and, in a real run, dispatches them) does less: it is the
+// one part of a run that cannot run in parallel.
 type rowRecorder struct {
 	r      *runner
 	batch  []*job
@@ -19,7 +19,11 @@ type rowRecorder struct {
 }
 
 // startRecorder starts the rowRecorder's goroutine; close ends it and waits for it.
-func (r *runner) startRecorder() *rowRecorder {
+//
+// With recycle, the jobs go back to the pipeline once written, for its rows to come: a
+// dry run's jobs, which nothing holds once written. (A real run's results writer holds
+// the rows that finished ahead of an earlier one.)
+func (r *runner) startRecorder(recycle bool) *rowRecorder {
 	rec := &rowRecorder{r: r, batch: make([]*job, 0, recorderBatch), ch: make(chan []*job, 4), done: make(chan error, 1)}
 	go func() {
 		var err error
@@ -29,14 +33,17 @@ func (r *runner) startRecorder() *rowRecorder {
 				if err != nil {
 					break // drain: the run is ending
 				}
-				if err = r.record(j); err != nil {
+				if err = r.writeRow(j); err != nil {
 					rec.failed.Store(&err)
 				}
 			}
-			// Nothing holds the jobs of a dry run once they are recorded (the results
-			// file and OnRow keep none of their memory but messages, which a job
-			// used again does not reuse): the pipeline may use them again.
-			r.pipe.recycle(b)
+			if recycle {
+				// Nothing holds the jobs of a dry run once they are recorded (the
+				// results file and OnRow keep none of their memory but messages,
+				// which a job used again does not reuse): the pipeline may use them
+				// again.
+				r.pipe.recycle(b)
+			}
 		}
 		rec.done <- err
 	}()
@@ -52,6 +59,15 @@ func (rec *rowRecorder) add(j *job) error {
 		rec.batch = make([]*job, 0, recorderBatch)
 	}
 	return rec.err()
+}
+
+// flush hands the rows added so far to the rowRecorder without waiting for a full batch:
+// a real run calls it before it waits, so that a slow run's results and progress keep up.
+func (rec *rowRecorder) flush() {
+	if len(rec.batch) > 0 {
+		rec.ch <- rec.batch
+		rec.batch = make([]*job, 0, recorderBatch)
+	}
 }
 
 // err is the first error the rowRecorder met so far.

@@ -231,6 +231,7 @@ type runner struct {
 	ready   []*job          // rows free to send, in file order
 	toMark  []*job          // rows free to send once marked in flight (see mark), in file order
 	failed  int             // rows that ended error or unknown
+	rec     *rowRecorder    // writes finished rows (send only; a dry run passes its own)
 	stopped error
 
 	// slots, when not nil, holds a token per request on its way (at most --workers):
@@ -247,7 +248,14 @@ type runner struct {
 // finish writes a finished row to the results file and the summary, and moves the
 // window past it.
 func (r *runner) finish(j *job) error {
-	if err := r.record(j); err != nil {
+	if r.rec != nil {
+		// A real run: the row counts towards --max-errors at once; the rowRecorder
+		// writes it.
+		r.countFailure(j)
+		if err := r.rec.add(j); err != nil {
+			return err
+		}
+	} else if err := r.record(j); err != nil {
 		return err
 	}
 	// Move the low-water mark over every finished row.
@@ -259,9 +267,26 @@ func (r *runner) finish(j *job) error {
 	return nil
 }
 
-// record writes a finished row to the results file and the summary. In a dry run it
-// runs on a goroutine of its own (see rowRecorder).
+// record counts a finished row towards --max-errors and writes it (see writeRow).
 func (r *runner) record(j *job) error {
+	r.countFailure(j)
+	return r.writeRow(j)
+}
+
+// countFailure counts a row that ended error or unknown, and stops the run when
+// --max-errors is reached.
+func (r *runner) countFailure(j *job) {
+	if j.status == report.StatusError || j.status == report.StatusUnknown {
+		r.failed++
+		if r.opt.MaxErrors > 0 && r.failed >= r.opt.MaxErrors && r.stopRun != nil {
+			r.stopRun(ErrMaxErrors)
+		}
+	}
+}
+
+// writeRow writes a finished row to the results file, the summary, the progress and the
+// log. It runs on the rowRecorder's goroutine (see rowRecorder).
+func (r *runner) writeRow(j *job) error {
 	msgs := j.msgs
 	if j.errMsg != "" {
 		msgs = append(msgs, j.errMsg)
@@ -271,12 +296,6 @@ func (r *runner) record(j *job) error {
 		problems = append(problems[:len(problems):len(problems)], mapping.Problem{Reason: j.errMsg})
 	}
 	r.sum.AddRow(j.status, problems)
-	if j.status == report.StatusError || j.status == report.StatusUnknown {
-		r.failed++
-		if r.opt.MaxErrors > 0 && r.failed >= r.opt.MaxErrors && r.stopRun != nil {
-			r.stopRun(ErrMaxErrors)
-		}
-	}
 	if r.opt.Progress != nil {
 		r.opt.Progress.RowDone(j.status)
 	}
@@ -300,7 +319,7 @@ func (r *runner) record(j *job) error {
 // validate is the dry run: every row is mapped and validated, and, with a state, told
 // whether it would be sent. Nothing is written to the state and nothing is sent.
 func (r *runner) validate(ctx context.Context) error {
-	rec := r.startRecorder()
+	rec := r.startRecorder(true)
 	err := r.validateRows(ctx, rec)
 	if rerr := rec.close(); err == nil {
 		err = rerr
@@ -397,7 +416,16 @@ func (r *runner) skip(j *job) {
 }
 
 // send is the real run: the dispatcher loop.
-func (r *runner) send(parent context.Context) error {
+func (r *runner) send(parent context.Context) (err error) {
+	// Finished rows are written (results file, summary, progress) by a rowRecorder, as
+	// in a dry run: the dispatcher, the one goroutine that must see every row, does less.
+	r.rec = r.startRecorder(false)
+	defer func() {
+		if cerr := r.rec.close(); err == nil {
+			err = cerr
+		}
+		r.rec = nil
+	}()
 	// runCtx ends on a signal (parent) or when the run must stop (max errors,
 	// credentials refused); requests already sent finish on their own timeout.
 	runCtx, stopRun := context.WithCancelCause(parent)
@@ -512,6 +540,7 @@ func (r *runner) send(parent context.Context) error {
 		if eof && atWorkers == 0 && atMarkers == 0 && len(r.ready) == 0 && len(r.toMark) == 0 {
 			break
 		}
+		r.rec.flush() // about to wait
 		select {
 		case j := <-done:
 			if err := complete(j); err != nil {
@@ -523,6 +552,7 @@ func (r *runner) send(parent context.Context) error {
 
 	// Stopping (or done): let rows at workers and markers finish, skip whatever is left.
 	for atWorkers > 0 || atMarkers > 0 {
+		r.rec.flush() // about to wait
 		if err := complete(<-done); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -498,5 +499,34 @@ func TestRunMalformedInput(t *testing.T) {
 	partial, rerr := os.ReadFile(filepath.Join(dir, "in.csv.results.partial.csv"))
 	if rerr != nil || !strings.Contains(string(partial), "Bob") {
 		t.Errorf("partial results %q (%v) should hold rows 2 and 3", partial, rerr)
+	}
+}
+
+// TestRowsWrittenAsTheyFinish: a real run writes each finished row (results, progress,
+// OnRow) while the next is on its way, not once a batch of rows has gathered: the
+// second request waits until the first row was reported.
+func TestRowsWrittenAsTheyFinish(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", customerCSV(5, 0))
+	reported := make(chan int, 10)
+	var calls atomic.Int32
+	o := runOpts(t, nil, parseMapping(t, customerMapping), in)
+	o.Workers = 1
+	o.OnRow = func(number int, _ report.Status, _ []string) { reported <- number }
+	o.Sender = senderFunc(func(ctx context.Context, _ []mapping.Field) api.Outcome {
+		if calls.Add(1) == 2 {
+			select {
+			case n := <-reported:
+				if n != 2 {
+					t.Errorf("first row reported: %d, want 2", n)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("the first row was not reported while the second was sent")
+			}
+		}
+		return api.Outcome{Kind: api.Success, Status: "new", Code: fmt.Sprint(1000 + calls.Load())}
+	})
+	if res := mustRun(t, o); res.ExitCode() != 0 {
+		t.Fatalf("exit %d: %v", res.ExitCode(), res.Summary.Counts)
 	}
 }
