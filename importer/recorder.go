@@ -13,6 +13,7 @@ type rowRecorder struct {
 	r      *runner
 	batch  []*job
 	ch     chan []*job
+	spare  chan []*job // batches written, for use again (when the jobs are not recycled)
 	done   chan error
 	failed atomic.Pointer[error] // the first error record met, as soon as it met it
 	sink   byte                  // what touchInputs read, kept so that its reads stay
@@ -24,7 +25,8 @@ type rowRecorder struct {
 // dry run's jobs, which nothing holds once written. (A real run's results writer holds
 // the rows that finished ahead of an earlier one.)
 func (r *runner) startRecorder(recycle bool) *rowRecorder {
-	rec := &rowRecorder{r: r, batch: make([]*job, 0, recorderBatch), ch: make(chan []*job, 4), done: make(chan error, 1)}
+	rec := &rowRecorder{r: r, batch: make([]*job, 0, recorderBatch), ch: make(chan []*job, 4), done: make(chan error, 1),
+		spare: make(chan []*job, 8)}
 	go func() {
 		var err error
 		for b := range rec.ch {
@@ -43,6 +45,14 @@ func (r *runner) startRecorder(recycle bool) *rowRecorder {
 				// which a job used again does not reuse): the pipeline may use them
 				// again.
 				r.pipe.recycle(b)
+			} else {
+				// A real run hands over a batch each time the dispatcher waits: use
+				// the slices again rather than allocate one each time.
+				clear(b)
+				select {
+				case rec.spare <- b[:0]:
+				default:
+				}
 			}
 		}
 		rec.done <- err
@@ -56,7 +66,7 @@ func (rec *rowRecorder) add(j *job) error {
 	rec.batch = append(rec.batch, j)
 	if len(rec.batch) == recorderBatch {
 		rec.ch <- rec.batch
-		rec.batch = make([]*job, 0, recorderBatch)
+		rec.batch = rec.newBatch()
 	}
 	return rec.err()
 }
@@ -66,7 +76,17 @@ func (rec *rowRecorder) add(j *job) error {
 func (rec *rowRecorder) flush() {
 	if len(rec.batch) > 0 {
 		rec.ch <- rec.batch
-		rec.batch = make([]*job, 0, recorderBatch)
+		rec.batch = rec.newBatch()
+	}
+}
+
+// newBatch returns an empty batch: a spare one when there is one.
+func (rec *rowRecorder) newBatch() []*job {
+	select {
+	case b := <-rec.spare:
+		return b
+	default:
+		return make([]*job, 0, recorderBatch)
 	}
 }
 
