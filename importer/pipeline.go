@@ -247,19 +247,25 @@ func (r *runner) readTextBatches(ctx context.Context, tr sheet.TextReader, p *pi
 			b.jobs = append(b.jobs, j)
 		}
 		b.reused = min(len(b.jobs), len(reused))
-		select {
-		case p.ordered <- b:
-		case <-ctx.Done():
+		if !sendBatch(ctx, p.ordered, work, b) || b.err != nil {
 			return
 		}
-		select {
-		case work <- b:
-		case <-ctx.Done():
-			return
-		}
-		if b.err != nil {
-			return
-		}
+	}
+}
+
+// sendBatch sends b to ordered (for the dispatcher), then to work (for a mapper); false
+// when ctx ended first.
+func sendBatch(ctx context.Context, ordered, work chan<- *batch, b *batch) bool {
+	select {
+	case ordered <- b:
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case work <- b:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -276,17 +282,7 @@ func (r *runner) readBatches(ctx context.Context, ordered, work chan<- *batch) {
 			}
 			b.rows = append(b.rows, row)
 		}
-		select {
-		case ordered <- b:
-		case <-ctx.Done():
-			return
-		}
-		select {
-		case work <- b:
-		case <-ctx.Done():
-			return
-		}
-		if b.err != nil {
+		if !sendBatch(ctx, ordered, work, b) || b.err != nil {
 			return
 		}
 	}

@@ -256,11 +256,7 @@ func (r *csvReader) Next() (Row, error) {
 	cells, fresh := r.cells(n)
 	if r.text.bad {
 		for i := range cells {
-			s := sc.field(i)
-			if !utf8.ValidString(s) {
-				s = encFixCell(s, r.plan.strict)
-				r.warnBadBytes()
-			}
+			s := r.fixedField(i)
 			if !fresh {
 				csvResetCell(&cells[i])
 			}
@@ -323,12 +319,7 @@ func (r *csvReader) NextTexts(dst []string) (int, []string, error) {
 	texts := dst[:0]
 	if r.text.bad {
 		for i := range n {
-			s := sc.field(i)
-			if !utf8.ValidString(s) {
-				s = encFixCell(s, r.plan.strict)
-				r.warnBadBytes()
-			}
-			texts = append(texts, s)
+			texts = append(texts, r.fixedField(i))
 		}
 		return r.number, texts, nil
 	}
@@ -341,6 +332,17 @@ func (r *csvReader) NextTexts(dst []string) (int, []string, error) {
 		r.line = rec
 	}
 	return r.number, texts, nil
+}
+
+// fixedField is field i of the last record of a file whose bytes are not all UTF-8:
+// decoded as Windows-1252 where it is not valid UTF-8, with a warning.
+func (r *csvReader) fixedField(i int) string {
+	s := r.sc.field(i)
+	if !utf8.ValidString(s) {
+		s = encFixCell(s, r.plan.strict)
+		r.warnBadBytes()
+	}
+	return s
 }
 
 // Line implements TextReader.
