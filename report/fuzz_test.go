@@ -62,3 +62,26 @@ func FuzzCSVRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendRowLine checks that a row given with its Line (its cells joined by commas,
+// none holding a comma, a quote, a CR or an LF, as sheet.TextReader's Line promises) is
+// written exactly as the same row without it.
+func FuzzAppendRowLine(f *testing.F) {
+	f.Add("C1,Mary,0600,ok,1001")
+	f.Add("=1+2,+64 21,-x,@SUM(A1),")
+	f.Add(" lead,\\.,\tTab,Zoë,\xff\xfe")
+	f.Add(",,")
+	f.Add("\u00a0nbsp,\u3000x,\v,\xc2\x85,'")
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.ContainsAny(line, "\"\r\n") {
+			return // not a line TextReader gives
+		}
+		cells := strings.Split(line, ",")
+		r := Row{Number: 3, Status: StatusValid, Input: cells}
+		want := string(appendRow(nil, r))
+		r.Line = line
+		if got := string(appendRow(nil, r)); got != want {
+			t.Fatalf("cells %q: with the line %q, without %q", cells, got, want)
+		}
+	})
+}
