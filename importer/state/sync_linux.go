@@ -10,29 +10,19 @@ import (
 // fdatasync makes f's data durable, and of its metadata only what reading the data needs
 // (a preallocated file needs none).
 func fdatasync(f *os.File) error {
-	conn, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := conn.Control(func(fd uintptr) {
-		for {
-			serr = syscall.Fdatasync(int(fd))
-			if serr != syscall.EINTR {
-				return
-			}
-		}
-	}); err != nil {
-		return err
-	}
-	if serr != nil {
-		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+	if err := onFD(f, func(fd int) error { return syscall.Fdatasync(fd) }); err != nil {
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
 	}
 	return nil
 }
 
 // preallocate reserves the first size bytes of f (reading as zeros), growing the file.
 func preallocate(f *os.File, size int64) error {
+	return onFD(f, func(fd int) error { return syscall.Fallocate(fd, 0, 0, size) })
+}
+
+// onFD calls call with f's descriptor, again while it is interrupted (EINTR).
+func onFD(f *os.File, call func(fd int) error) error {
 	conn, err := f.SyscallConn()
 	if err != nil {
 		return err
@@ -40,8 +30,7 @@ func preallocate(f *os.File, size int64) error {
 	var serr error
 	if err := conn.Control(func(fd uintptr) {
 		for {
-			serr = syscall.Fallocate(int(fd), 0, 0, size)
-			if serr != syscall.EINTR {
+			if serr = call(int(fd)); serr != syscall.EINTR {
 				return
 			}
 		}
