@@ -301,19 +301,10 @@ func titleASCIIInto(out []byte, s string) (changed, ok bool) {
 		if has&clNonASCII != 0 {
 			return false, false
 		}
-		if has&(clUpper|clApostrophe) == 0 {
-			// The usual word: no capital or apostrophe after the first letter, which is
-			// then the one to change.
-			copy(out[i:j], s[i:j])
-			if 'a' <= c && c <= 'z' {
-				out[i] = c - 'a' + 'A'
-				changed = true
-			}
-			i = j
-			continue
-		}
 		hasUpper, hasLower := has&clUpper != 0, has&clLower != 0
-		if hasUpper && hasLower {
+		if has&(clUpper|clApostrophe) == 0 || hasUpper && hasLower {
+			// The usual word (no capital or apostrophe after the first letter), or a
+			// mixed-case one (kept as written): only the first letter may change.
 			copy(out[i:j], s[i:j])
 			if 'a' <= c && c <= 'z' {
 				out[i] = c - 'a' + 'A'
