@@ -246,8 +246,10 @@ type runner struct {
 }
 
 // finish writes a finished row to the results file and the summary, and moves the
-// window past it.
+// window past it. Nothing may use j afterwards: once the rowRecorder has written it, the
+// pipeline may use it again for a row to come (see startRecorder).
 func (r *runner) finish(j *job) error {
+	seq := j.seq
 	if r.rec != nil {
 		// A real run: the row counts towards --max-errors at once; the rowRecorder
 		// writes it.
@@ -259,7 +261,7 @@ func (r *runner) finish(j *job) error {
 		return err
 	}
 	// Move the low-water mark over every finished row.
-	r.flushed[j.seq%len(r.flushed)] = true
+	r.flushed[seq%len(r.flushed)] = true
 	for r.low < r.seq && r.flushed[r.low%len(r.flushed)] {
 		r.flushed[r.low%len(r.flushed)] = false
 		r.low++
@@ -708,34 +710,42 @@ func (r *runner) release(j *job) error {
 			delete(r.lanes, l)
 		}
 	}
+	// What the rows after j need of it, read before finish: from then on the pipeline
+	// may use j again (see finish).
+	key := j.res.Identity.Key
+	done := releasedRow{code: j.code, card: cmp.Or(j.card, j.knownCard), unknown: j.status == report.StatusUnknown,
+		number: j.number, laneUnknown: j.laneUnknown}
+	noteKey := key != "" && j.res.Valid()
+	named := j.named
+	next := j.next
 	if err := r.finish(j); err != nil {
 		return err
 	}
-	if key := j.res.Identity.Key; key != "" && j.res.Valid() {
+	if noteKey {
 		switch {
-		case j.code != "" && r.opt.Store == nil:
+		case done.code != "" && r.opt.Store == nil:
 			// (A state remembers every code itself.)
-			r.keys.note(key, keyOutcome{code: j.code, card: cmp.Or(j.card, j.knownCard)})
-		case j.status == report.StatusUnknown && !j.named:
-			r.keys.note(key, keyOutcome{unknown: cmp.Or(j.laneUnknown, j.number)})
+			r.keys.note(key, keyOutcome{code: done.code, card: done.card})
+		case done.unknown && !named:
+			r.keys.note(key, keyOutcome{unknown: cmp.Or(done.laneUnknown, done.number)})
 		}
 	}
-	for _, n := range j.next {
+	for _, n := range next {
 		// A later row of the same key without a code of its own updates the customer
 		// this row created or updated, even with no state database.
-		sameKey := j.res.Identity.Key != "" && j.res.Identity.Key == n.res.Identity.Key
-		if j.code != "" && n.res.Identity.Code == "" && n.laneCode == "" && sameKey {
-			n.laneCode = j.code
+		sameKey := key != "" && key == n.res.Identity.Key
+		if done.code != "" && n.res.Identity.Code == "" && n.laneCode == "" && sameKey {
+			n.laneCode = done.code
 		}
-		if sameKey && (j.card != "" || j.knownCard != "") {
-			n.knownCard = cmp.Or(j.card, j.knownCard)
+		if sameKey && done.card != "" {
+			n.knownCard = done.card
 		}
 		// After a row of the key that may have created the customer unseen, a later
 		// row of the key with no code would create it a second time.
-		if j.status == report.StatusUnknown && j.code == "" && n.laneCode == "" && n.laneUnknown == 0 && sameKey {
-			n.laneUnknown = j.number
-			if j.laneUnknown != 0 {
-				n.laneUnknown = j.laneUnknown
+		if done.unknown && done.code == "" && n.laneCode == "" && n.laneUnknown == 0 && sameKey {
+			n.laneUnknown = done.number
+			if done.laneUnknown != 0 {
+				n.laneUnknown = done.laneUnknown
 			}
 		}
 		n.deps--
@@ -746,6 +756,14 @@ func (r *runner) release(j *job) error {
 		}
 	}
 	return nil
+}
+
+// releasedRow is what release keeps of a finished row for the rows after it.
+type releasedRow struct {
+	code, card  string // card: the row's card number, or the one it knew
+	unknown     bool   // the row ended unknown
+	number      int
+	laneUnknown int
 }
 
 // withoutField returns fields without the named field; fields itself when it has none.
