@@ -22,8 +22,10 @@ type rowRecorder struct {
 // startRecorder starts the rowRecorder's goroutine; close ends it and waits for it.
 //
 // With recycle, the jobs go back to the pipeline once written, for its rows to come: a
-// dry run's jobs, which nothing holds once written. (A real run's results writer holds
-// the rows that finished ahead of an earlier one.)
+// dry run's jobs, which nothing holds once written. A real run's go back when the results
+// writer holds none of the rows added so far (it holds the rows that finished ahead of an
+// earlier one), as in a nightly run of unchanged rows; the dispatcher uses no job once it
+// has added it (see runner.finish).
 func (r *runner) startRecorder(recycle bool) *rowRecorder {
 	rec := &rowRecorder{r: r, batch: make([]*job, 0, recorderBatch), ch: make(chan []*job, 4), done: make(chan error, 1),
 		spare: make(chan []*job, 8)}
@@ -39,7 +41,7 @@ func (r *runner) startRecorder(recycle bool) *rowRecorder {
 					rec.failed.Store(&err)
 				}
 			}
-			if recycle {
+			if recycle || err == nil && r.w.Pending() == 0 {
 				// Nothing holds the jobs of a dry run once they are recorded (the
 				// results file and OnRow keep none of their memory but messages,
 				// which a job used again does not reuse): the pipeline may use them
