@@ -55,6 +55,8 @@ type job struct {
 	laneUnknown int
 	// marked: the row went to the markers (see runner.mark).
 	marked bool
+	// laned: the row holds its places in the runner's lanes (see joinLanes).
+	laned bool
 
 	// outcome
 	status    report.Status
@@ -618,8 +620,12 @@ func (r *runner) admit(j *job) error {
 			prev.next = append(prev.next, j)
 			j.deps++
 		}
-		r.lanes[l] = j
 	}
+	if j.deps > 0 {
+		r.joinLanes(j)
+	}
+	// (A row no earlier row holds up joins the lanes only if prepare does not finish it
+	// at once, as it does an unchanged row: see prepare.)
 	if j.deps == 0 && j.res.Identity.Key != "" && j.res.Identity.Code == "" {
 		// No earlier row of the key is unfinished: one may have finished.
 		if o, ok := r.keys.get(j.res.Identity.Key); ok {
@@ -681,6 +687,7 @@ func (r *runner) prepare(j *job) error {
 			}
 		}
 	}
+	r.joinLanes(j)
 	if r.opt.Store != nil && j.id != "" && !j.named {
 		// (work marks it: see mark.)
 		r.toMark = append(r.toMark, j)
@@ -688,6 +695,19 @@ func (r *runner) prepare(j *job) error {
 		r.ready = append(r.ready, j)
 	}
 	return nil
+}
+
+// joinLanes makes j the latest unfinished row of each of its customer identities, so
+// that later rows of the customer wait for it. A row that finishes when it is admitted
+// never joins them: it would leave them at once.
+func (r *runner) joinLanes(j *job) {
+	if j.laned {
+		return
+	}
+	j.laned = true
+	for _, l := range j.lanes {
+		r.lanes[l] = j
+	}
 }
 
 // stateOf returns the state's entry for j's identity: as the row's mapper read it when
@@ -705,9 +725,11 @@ func (r *runner) stopping() bool { return r.runCtx != nil && r.runCtx.Err() != n
 
 // release finishes j and frees the rows of the same customer that waited for it.
 func (r *runner) release(j *job) error {
-	for _, l := range j.lanes {
-		if r.lanes[l] == j {
-			delete(r.lanes, l)
+	if j.laned {
+		for _, l := range j.lanes {
+			if r.lanes[l] == j {
+				delete(r.lanes, l)
+			}
 		}
 	}
 	// What the rows after j need of it, read before finish: from then on the pipeline
