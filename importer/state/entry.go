@@ -115,9 +115,10 @@ func decodeEntry(b []byte) (Entry, error) {
 		if n <= 0 || l > uint64(len(b)-n) {
 			return Entry{}, fmt.Errorf("%w: string cut short", ErrBadEntry)
 		}
-		if i == 0 {
+		switch {
+		case i == 0:
 			*s = status(b[n : n+int(l)])
-		} else {
+		case l > 0: // (an empty card number is common)
 			*s = string(b[n : n+int(l)])
 		}
 		b = b[n+int(l):]

@@ -106,10 +106,14 @@ func (r *Reader) Get(id string) (Entry, bool, error) {
 // common case) rather than searching from the root for each; fn is called in that order.
 func (r *Reader) GetEach(ids []string, fn func(i int, e Entry, ok bool, err error)) {
 	order := make([]int, len(ids))
+	sorted := true
 	for i := range order {
 		order[i] = i
+		sorted = sorted && (i == 0 || ids[i-1] <= ids[i])
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
+	if !sorted {
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
+	}
 	var c *bolt.Cursor
 	var k, v []byte // where c is; k is nil at the end of the bucket
 	for _, i := range order {
