@@ -23,6 +23,10 @@ const (
 	ReasonInexact      = "stored as a number that Excel cannot hold exactly: store the column as text"
 	ReasonPostalNumber = "stored as a number; check leading zeros"
 	ReasonCellError    = "the cell holds a spreadsheet error; the field is left out"
+	// ReasonIdentityError: a spreadsheet error where the row names its customer (code,
+	// card number, key). Left out, the row would create a customer or, as a key, make
+	// every such row one customer: the row is invalid.
+	ReasonIdentityError = "the cell holds a spreadsheet error, not the customer's identity"
 )
 
 // Result is one row mapped: what to send, who it is, and what is wrong with it.
@@ -227,7 +231,12 @@ func (p *Plan) apply(a *arena, cells []sheet.Cell, texts []string, own []Field) 
 	case texts != nil && p.keyCol < len(texts):
 		res.Identity.Key = trimSpace(texts[p.keyCol])
 	case texts == nil && p.keyCol < len(cells):
-		res.Identity.Key = trimSpace(cells[p.keyCol].Text)
+		if c := &cells[p.keyCol]; c.Kind == sheet.Error {
+			res.Problems = append(res.Problems, Problem{Field: "key", Column: p.keyHeader,
+				Reason: ReasonIdentityError, Value: c.Text})
+		} else {
+			res.Identity.Key = trimSpace(c.Text)
+		}
 	}
 	if p.processHash {
 		h := mix64(ph ^ uint64(len(fs)))
@@ -253,6 +262,10 @@ const (
 // to send, and what to do; a problem is noted in res.
 func (f *field) unusual(cell *sheet.Cell, res *Result) (string, action) {
 	if cell.Kind == sheet.Error {
+		if f.ident != identNone {
+			res.Problems = append(res.Problems, f.problem(ReasonIdentityError, cell.Text, false))
+			return "", actSkip
+		}
 		res.Problems = append(res.Problems, f.problem(ReasonCellError, cell.Text, true))
 		cell = &noCell
 	}

@@ -154,6 +154,26 @@ func TestPlanHelpers(t *testing.T) {
 	}
 }
 
+// TestApplyKeyError: a spreadsheet error in the key column is no key. Taken as one, every
+// row whose key reads #N/A would be the same customer, and the second an update of the
+// first's.
+func TestApplyKeyError(t *testing.T) {
+	p := mustBind(t, "key: Id\nfields:\n  first_name: Name\n", "Id", "Name")
+	row := textRow("", "Bob")
+	row.Cells[0] = sheet.Cell{Kind: sheet.Error, Text: "#N/A"}
+	r := p.Apply(row)
+	if r.Valid() || r.Identity.Key != "" {
+		t.Fatalf("valid %v, identity %+v, problems %v", r.Valid(), r.Identity, r.Problems)
+	}
+	want := Problem{Field: "key", Column: "Id", Reason: ReasonIdentityError, Value: "#N/A"}
+	if len(r.Problems) != 1 || r.Problems[0] != want {
+		t.Fatalf("problems %v, want %v", r.Problems, want)
+	}
+	if got := r.Problems[0].String(); got != `key (Id): `+ReasonIdentityError+`: "#N/A"` {
+		t.Errorf("message %q", got)
+	}
+}
+
 func TestApplyFields(t *testing.T) {
 	src := `key: Id
 fields:
@@ -302,6 +322,9 @@ func TestApplyValidation(t *testing.T) {
 		{name: "xlsx code 15 digits", column: "Code", cell: num("123456789012345", "123456789012345"), field: "code", value: "123456789012345"},
 		{name: "xlsx text cell long", column: "Code", cell: str("1234567890123456789"), field: "code", value: "1234567890123456789"},
 		{name: "spreadsheet error", column: "Name", cell: sheet.Cell{Kind: sheet.Error, Text: "#N/A"}, reason: ReasonCellError, warn: true},
+		// Left out, an error where the customer is named would make the row a new customer.
+		{name: "spreadsheet error in code", column: "Code", cell: sheet.Cell{Kind: sheet.Error, Text: "#REF!"}, reason: ReasonIdentityError},
+		{name: "spreadsheet error in card", column: "Card", cell: sheet.Cell{Kind: sheet.Error, Text: "#N/A"}, reason: ReasonIdentityError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

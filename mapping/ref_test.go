@@ -33,6 +33,10 @@ func refApply(p *Plan, row sheet.Row) Result {
 			cell = &row.Cells[f.col]
 		}
 		if cell.Kind == sheet.Error {
+			if f.ident != identNone {
+				res.Problems = append(res.Problems, f.problem(ReasonIdentityError, cell.Text, false))
+				continue
+			}
 			res.Problems = append(res.Problems, f.problem(ReasonCellError, cell.Text, true))
 			cell = &noCell
 		}
@@ -78,7 +82,12 @@ func refApply(p *Plan, row sheet.Row) Result {
 		res.Problems = append(res.Problems, Problem{Reason: ReasonNoField})
 	}
 	if p.keyCol >= 0 && p.keyCol < len(row.Cells) {
-		res.Identity.Key = strings.TrimSpace(row.Cells[p.keyCol].Text)
+		if c := row.Cells[p.keyCol]; c.Kind == sheet.Error {
+			res.Problems = append(res.Problems, Problem{Field: "key", Column: p.keyHeader,
+				Reason: ReasonIdentityError, Value: c.Text})
+		} else {
+			res.Identity.Key = strings.TrimSpace(c.Text)
+		}
 	}
 	sum := sha256.Sum256(h)
 	copy(res.Hash[:], sum[:16])
