@@ -139,6 +139,11 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 	}
 	defer func() { _ = log.Sync() }()
 
+	a.resolveEnvConflicts(f)
+	if err := a.checkRunPaths(f, input); err != nil {
+		// Not even a failed summary: --summary-json may be the very file refused.
+		return withCode(exitUsage, err)
+	}
 	if f.summaryJSON != "" {
 		// A path that cannot be written must stop the run before it sends anything.
 		dir := filepath.Dir(f.summaryJSON)
@@ -203,6 +208,35 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 	return nil
 }
 
+// resolveEnvConflicts lets a setting from the environment (a nightly job's env file,
+// say) give way to a contradicting flag on the command line.
+func (a *app) resolveEnvConflicts(f *runFlags) {
+	if f.sandbox && a.fromEnv["endpoint"] {
+		f.endpoint = ""
+	}
+	if f.noState && a.fromEnv["state"] {
+		f.state = ""
+	}
+	if f.state != "" && a.fromEnv["no-state"] {
+		f.noState = false
+	}
+}
+
+// checkRunPaths refuses --results (or its default) and --summary-json when either names
+// the input, the mapping, the password file, the state file, or the other output.
+func (a *app) checkRunPaths(f *runFlags, input string) error {
+	results := f.results
+	if results == "" {
+		results = defaultResults(input)
+	}
+	// A state path that cannot be worked out is reported when the state is opened.
+	statePath, _ := a.statePath(f, f.dryRun)
+	return checkOutputs(
+		[]namedPath{{"--results", results}, {"--summary-json", f.summaryJSON}},
+		[]namedPath{{"the input", input}, {"the --mapping", f.mapping}, {"the --password-file", f.passwordFile}, {"the --state file", statePath}},
+	)
+}
+
 // failedSummary writes --summary-json for a run that ended in an error, before or
 // instead of a summary of rows, so that monitoring never reads an earlier run's file as
 // this one's.
@@ -230,17 +264,6 @@ func (a *app) options(ctx context.Context, f *runFlags, input string, log *zap.L
 	opt := importer.Options{
 		Input: input, DryRun: f.dryRun, Force: f.force, Logger: log,
 		Rate: f.rate, Burst: f.burst, Workers: f.workers, Retries: f.retries, MaxErrors: f.maxErrors,
-	}
-	// A setting from the environment (a nightly job's env file, say) gives way to a
-	// contradicting flag on the command line.
-	if f.sandbox && a.fromEnv["endpoint"] {
-		f.endpoint = ""
-	}
-	if f.noState && a.fromEnv["state"] {
-		f.state = ""
-	}
-	if f.state != "" && a.fromEnv["no-state"] {
-		f.noState = false
 	}
 	if err := f.check(); err != nil {
 		return opt, cleanup, err
@@ -327,20 +350,17 @@ func (a *app) options(ctx context.Context, f *runFlags, input string, log *zap.L
 	closers = append(closers, client.Close)
 	opt.Sender = client
 
-	// Without --state, --sandbox keeps no state: rehearsals must not mark real rows as sent.
-	if !(f.sandbox && f.state == "") {
-		st, err := a.openState(f, false)
-		if err != nil {
-			return opt, cleanup, err
-		}
-		if st != nil {
-			closers = append(closers, func() {
-				if err := st.Close(); err != nil {
-					log.Error("closing the state database", zap.Error(err))
-				}
-			})
-			opt.Store = st
-		}
+	st, err := a.openState(f, false)
+	if err != nil {
+		return opt, cleanup, err
+	}
+	if st != nil {
+		closers = append(closers, func() {
+			if err := st.Close(); err != nil {
+				log.Error("closing the state database", zap.Error(err))
+			}
+		})
+		opt.Store = st
 	}
 	if opt.Store != nil && m.Key == nil && !mapsField(m, "code") && !mapsField(m, "card_number") {
 		log.Warn("the mapping has no key, code or card_number: rows cannot be recognised across runs, " +
@@ -427,24 +447,33 @@ func (a *app) password(f *runFlags) (api.Secret, error) {
 // openState opens the state database the flags name, or none. A dry run opens it
 // read-only and only if it exists.
 func (a *app) openState(f *runFlags, readOnly bool) (*state.Store, error) {
-	if f.noState {
-		return nil, nil
-	}
-	path := f.state
-	if path == "" {
-		if f.accountID == "" {
-			if readOnly {
-				return nil, nil
-			}
-			return nil, errors.New("--account-id is needed to find the state database (or give --state FILE or --no-state)")
-		}
-		p, err := state.DefaultPath(f.accountID, a.getenv)
-		if err != nil {
-			return nil, err
-		}
-		path = p
+	path, err := a.statePath(f, readOnly)
+	if path == "" || err != nil {
+		return nil, err
 	}
 	return state.Open(path, state.Options{ReadOnly: readOnly})
+}
+
+// statePath is the state database the flags name for a dry run (readOnly) or a real
+// run; "" when the run keeps none.
+func (a *app) statePath(f *runFlags, readOnly bool) (string, error) {
+	if f.noState {
+		return "", nil
+	}
+	if f.state != "" {
+		return f.state, nil
+	}
+	// Without --state, --sandbox keeps no state: rehearsals must not mark real rows as sent.
+	if !readOnly && f.sandbox {
+		return "", nil
+	}
+	if f.accountID == "" {
+		if readOnly {
+			return "", nil
+		}
+		return "", errors.New("--account-id is needed to find the state database (or give --state FILE or --no-state)")
+	}
+	return state.DefaultPath(f.accountID, a.getenv)
 }
 
 // startSandbox serves an in-process sandbox on a loopback port, accepting cfg's
