@@ -293,13 +293,6 @@ type stateViewer interface {
 	View(fn func(r *state.Reader) error) error
 }
 
-// prefetchedEntry is a row's state entry as a mapper read it.
-type prefetchedEntry struct {
-	e   state.Entry
-	ok  bool
-	err error
-}
-
 // prefetchState reads the state entries of a batch's rows in one read transaction, on
 // the mapper's goroutine, so that the dispatcher need not (a nightly run of a million
 // unchanged rows would otherwise spend its time there). The dispatcher uses an entry only
@@ -314,11 +307,9 @@ func prefetchState(v stateViewer, jobs []*job) {
 			of = append(of, j)
 		}
 	}
-	pre := make([]prefetchedEntry, len(ids))
 	_ = v.View(func(rd *state.Reader) error {
 		rd.GetEach(ids, func(i int, e state.Entry, ok bool, err error) {
-			pre[i] = prefetchedEntry{e: e, ok: ok, err: err}
-			of[i].pre = &pre[i]
+			of[i].prefetched(e, ok, err)
 		})
 		return nil
 	})

@@ -47,9 +47,9 @@ type job struct {
 	knownCard string
 	// seen: an earlier row of the run named one of this row's identity values.
 	seen bool
-	// pre is the row's state entry as its mapper read it (see prefetchState); nil when
-	// it did not (a run without state). Behind a pointer: a dry run resets every job.
-	pre *prefetchedEntry
+	// pre is what the run uses of the row's state entry, as its mapper read it (see
+	// prefetchState); pre.read is false when it did not (a run without state).
+	pre prefetchedEntry
 	// laneUnknown is the number of an earlier row of the same key that got no answer in
 	// this run, so may have created the customer; 0 when none.
 	laneUnknown int
@@ -712,12 +712,37 @@ func (r *runner) joinLanes(j *job) {
 
 // stateOf returns the state's entry for j's identity: as the row's mapper read it when
 // no earlier row of the run named the customer (nothing in this run can have written it
-// since), else read afresh.
+// since), else read afresh. Of an entry the mapper read, only the fields the run uses are
+// set (Code, CardNumber, Hash, InFlight).
 func (r *runner) stateOf(j *job) (state.Entry, bool, error) {
-	if j.pre != nil && !j.seen {
-		return j.pre.e, j.pre.ok, j.pre.err
+	if p := &j.pre; p.read && !j.seen {
+		return state.Entry{Code: p.code, CardNumber: p.card, Hash: p.hash, InFlight: p.inFlight}, p.found, nil
 	}
 	return r.opt.Store.Get(j.id)
+}
+
+// prefetchedEntry is what the run uses of a row's state entry (see stateOf), as the
+// row's mapper read it. It is held in the row's job, which is used again, rather than
+// allocated for every row.
+type prefetchedEntry struct {
+	code, card string
+	hash       [16]byte
+	read       bool // the mapper read the entry
+	found      bool // the state holds one
+	inFlight   bool
+}
+
+// prefetched notes the row's state entry as its mapper read it (see prefetchState). An
+// entry that could not be read is left to the dispatcher, which reads it again and meets
+// the error itself.
+func (j *job) prefetched(e state.Entry, ok bool, err error) {
+	if err != nil {
+		return
+	}
+	j.pre = prefetchedEntry{read: true, found: ok}
+	if ok {
+		j.pre.code, j.pre.card, j.pre.hash, j.pre.inFlight = e.Code, e.CardNumber, e.Hash, e.InFlight
+	}
 }
 
 // stopping reports whether the run is stopping: no row is sent from now on.
