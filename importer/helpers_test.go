@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -84,16 +85,20 @@ func parseMapping(tb testing.TB, y string) *mapping.Mapping {
 // resultRow is one row of a results CSV, by column name.
 type resultRow map[string]string
 
-// readResults reads a results CSV.
+// readResults reads a results CSV as a script would: encoding/csv, every record as wide as
+// the header, the first column named "row" (no byte order mark before it).
 func readResults(tb testing.TB, path string) []resultRow {
 	tb.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff"))).ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 	if err != nil {
 		tb.Fatalf("results %s: %v", path, err)
+	}
+	if len(recs) == 0 || recs[0][0] != "row" {
+		tb.Fatalf("results %s: header %q", path, recs[:min(len(recs), 1)])
 	}
 	var out []resultRow
 	for _, rec := range recs[1:] {

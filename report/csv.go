@@ -8,9 +8,6 @@ import (
 	"unicode/utf8"
 )
 
-// bom is the UTF-8 byte order mark that tells Excel the file is UTF-8.
-const bom = "\ufeff"
-
 // fileMode is the mode results and partial files are created with: they hold personal
 // data, so only their owner may read them.
 const fileMode = 0o600
@@ -33,7 +30,6 @@ func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
 		return nil, err
 	}
 	e := &csvEncoder{path: path, f: f, buf: make([]byte, 0, csvBufferSize), wb: writeback{f: f, every: csvWritebackSize}}
-	e.buf = append(e.buf, bom...)
 	e.buf = appendRecord(e.buf, header)
 	// The header reaches the file at once: even a run that dies before its first row
 	// leaves a partial file that opens.
@@ -87,6 +83,8 @@ func appendRow(b []byte, r Row) []byte {
 }
 
 func (e *csvEncoder) partial() string { return e.path }
+
+func (e *csvEncoder) cleanup() {}
 
 func (e *csvEncoder) flush() error {
 	if len(e.buf) == 0 {

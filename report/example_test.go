@@ -47,9 +47,8 @@ func ExampleWriter() {
 		fmt.Println(err)
 		return
 	}
-	// The file starts with a byte order mark and ends its lines with CRLF.
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	fmt.Print(strings.ReplaceAll(text, "\r\n", "\n"))
+	// The file ends its lines with CRLF.
+	fmt.Print(strings.ReplaceAll(string(data), "\r\n", "\n"))
 	// Output:
 	// row,status,code,card_number,message,attempts,Customer ID,E-mail
 	// 2,new,1001,,,1,C1,a@example.com

@@ -10,7 +10,7 @@
 // After a crash (kill -9, power cut) the destination is untouched, and the rows written up
 // to the last flush (see Writer: every 200 ms or 1,000 rows) are beside it in a readable
 // CSV partial file, whatever the results' format: "r.partial.csv" for "r.csv" and for "r.xlsx" alike
-// (UTF-8 with a byte order mark, the results' columns, only whole rows). For XLSX the
+// (UTF-8, the results' columns, only whole rows). For XLSX the
 // workbook is built from that file at the end, so a crash leaves no "r.partial.xlsx".
 //
 // Summary counts a run's rows by status and problem, with its request figures, and writes

@@ -44,10 +44,12 @@ const (
 // operating system at least every 200 ms or 1,000 rows and always as whole rows, so a crash
 // of the process leaves a partial file whose content is a readable prefix of the results
 // (at most the rows of the last 200 ms, or those added since the last Add or Flush, are
-// lost). The CSV is UTF-8 with a byte order mark (Excel reads a CSV without one in the
-// computer's legacy code page and garbles accented names), CRLF line endings (RFC 4180
-// and what Excel writes), fields quoted only when needed, and line breaks inside a cell
-// written as LF.
+// lost). The CSV is UTF-8 without a byte order mark (scripts and CSV libraries would take
+// one for part of the first column's name; a workbook is the results format for Excel),
+// CRLF line endings (RFC 4180 and what Excel writes), fields quoted only when needed, and
+// line breaks inside a cell written as LF. Every line has the header's width: a row with
+// fewer input cells than the header is padded, and cells beyond the header (which the
+// mapping cannot name, and the importer warns about) are left out.
 //
 // XLSX: one sheet named "Results" with a bold, frozen header row, column widths set, the
 // status cell coloured (green for new, update, unchanged and valid; red for invalid and
@@ -74,6 +76,8 @@ type Writer struct {
 	path    string
 	tmp     string
 	enc     encoder
+	lock    *os.File // holds the partial file's lock until the results are in place
+	width   int      // the input header's width
 	next    int      // the Seq of the next row to write
 	pending heldRows // rows that finished before the row ahead of them
 	last    int      // Number of the last row written
@@ -98,6 +102,9 @@ type encoder interface {
 	finish() error
 	// partial returns the file that holds the rows written so far.
 	partial() string
+	// cleanup removes what finish left beside the file once the file is in place (or
+	// left as the partial results): nothing for CSV.
+	cleanup()
 }
 
 // Create starts a results file at path, a .csv or .xlsx file by its extension (in any
@@ -119,22 +126,31 @@ func Create(path string, inputHeader []string) (*Writer, error) {
 	for _, h := range inputHeader {
 		header = append(header, SafeCell(h))
 	}
-	var (
-		enc encoder
-		err error
-	)
+	// The file that a crash leaves is the one locked: the CSV partial file, for XLSX too.
+	lockPath := tmp
+	if ext == ".xlsx" {
+		lockPath = csvPartialPath(tmp)
+	}
+	lock, err := lockPartial(lockPath)
+	if err != nil {
+		return nil, fmt.Errorf("results %q: %w", path, err)
+	}
+	var enc encoder
 	if ext == ".csv" {
 		enc, err = newCSVEncoder(tmp, header)
 	} else {
 		enc, err = newXLSXEncoder(tmp, header)
 	}
 	if err != nil {
+		_ = lock.Close()
 		return nil, fmt.Errorf("results %q: %w", path, err)
 	}
 	w := &Writer{
-		path: path,
-		tmp:  tmp,
-		enc:  enc,
+		path:  path,
+		tmp:   tmp,
+		enc:   enc,
+		lock:  lock,
+		width: len(inputHeader),
 	}
 	w.flushTimer = time.AfterFunc(flushInterval, func() { w.due.Store(true) })
 	return w, nil
@@ -227,9 +243,12 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.done = true
+	defer w.unlock()
 	w.flushTimer.Stop()
 	if w.err != nil {
-		_ = w.enc.finish()
+		if w.enc.finish() == nil {
+			w.enc.cleanup()
+		}
 		return fmt.Errorf("%w (partial results left in %q)", w.err, w.enc.partial())
 	}
 	if w.pending.len() > 0 {
@@ -238,6 +257,8 @@ func (w *Writer) Close() error {
 		w.drain()
 		if err := w.enc.finish(); err != nil && w.err == nil {
 			w.err = fmt.Errorf("results %q: %w", w.path, err)
+		} else if err == nil {
+			w.enc.cleanup()
 		}
 		if w.err != nil {
 			return fmt.Errorf("%w (partial results left in %q)", w.err, w.enc.partial())
@@ -255,6 +276,7 @@ func (w *Writer) Close() error {
 	if err := os.Rename(w.tmp, w.path); err != nil {
 		return fmt.Errorf("results: %w (the results are in %q)", err, w.tmp)
 	}
+	w.enc.cleanup()
 	// The rename is durable once the directory is synced; not every system can sync a
 	// directory, and the file itself is already safe, so a failure here is not reported.
 	syncDir(filepath.Dir(w.path))
@@ -272,11 +294,15 @@ func (w *Writer) Abort() error {
 		return nil
 	}
 	w.done = true
+	defer w.unlock()
 	w.flushTimer.Stop()
 	if w.err == nil {
 		w.drain()
 	}
 	err := w.enc.finish()
+	if err == nil {
+		w.enc.cleanup()
+	}
 	if w.err != nil {
 		return w.err
 	}
@@ -284,6 +310,14 @@ func (w *Writer) Abort() error {
 		return fmt.Errorf("results %q: %w", w.enc.partial(), err)
 	}
 	return nil
+}
+
+// unlock lets another run write these results.
+func (w *Writer) unlock() {
+	if w.lock != nil {
+		_ = w.lock.Close()
+		w.lock = nil
+	}
 }
 
 // drain writes the held-back rows in Seq order, after a gap.
@@ -305,6 +339,9 @@ func (w *Writer) drain() {
 
 // writeRow encodes one row and advances next past it.
 func (w *Writer) writeRow(r Row) error {
+	if len(r.Input) != w.width {
+		r.Input, r.Line = w.fit(r.Input), ""
+	}
 	if err := w.enc.writeRow(r); err != nil {
 		w.err = fmt.Errorf("results %q: row %d: %w", w.path, r.Number, err)
 		return w.err
@@ -314,6 +351,14 @@ func (w *Writer) writeRow(r Row) error {
 	w.written++
 	w.unflushed++
 	return nil
+}
+
+// fit returns input cut or padded to the header's width.
+func (w *Writer) fit(input []string) []string {
+	if len(input) > w.width {
+		return input[:w.width]
+	}
+	return append(input[:len(input):len(input)], make([]string, w.width-len(input))...)
 }
 
 // appendCells appends the cells of r's line of the results file to rec.

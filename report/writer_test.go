@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -92,28 +93,48 @@ func checkGolden(tb testing.TB, name string, got []byte) {
 	}
 }
 
-// readCSV reads a results CSV, checking and dropping its byte order mark.
+// readCSV reads a results CSV as a script would: with encoding/csv, every record as wide
+// as the header, and no byte order mark before the first column's name.
 func readCSV(tb testing.TB, data []byte) [][]string {
 	tb.Helper()
-	if !bytes.HasPrefix(data, []byte(bom)) {
-		tb.Fatalf("no byte order mark at the start of %q", data[:min(len(data), 20)])
+	if bytes.HasPrefix(data, []byte("\ufeff")) {
+		tb.Fatalf("a byte order mark at the start of %q", data[:min(len(data), 20)])
 	}
-	r := csv.NewReader(bytes.NewReader(data[len(bom):]))
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
 		tb.Fatalf("read back: %v", err)
 	}
 	return recs
 }
 
-// wantCells is what every results file holds for testRows, header included.
+// wantCells is what every results file holds for testRows, header included: every row as
+// wide as the header (a short row padded, cells beyond the header left out).
 func wantCells() [][]string {
 	out := [][]string{append(slices.Clone(FixedColumns), inputHeader...)}
 	for _, r := range testRows() {
+		r.Input = append(slices.Clone(r.Input), make([]string, len(inputHeader))...)[:len(inputHeader)]
 		out = append(out, appendCells(nil, r))
 	}
 	return out
+}
+
+// TestWidthWithLine: a row read with more cells than the header is cut to the header's
+// width even when it comes with its input line, and a short one is padded.
+func TestWidthWithLine(t *testing.T) {
+	wide := []string{"C1", "1", "Ann", "0600", "n", "extra"}
+	rows := []Row{
+		{Seq: 0, Number: 2, Status: StatusValid, Input: wide, Line: strings.Join(wide, ",")},
+		{Seq: 1, Number: 3, Status: StatusValid, Input: []string{"C2", "2"}, Line: "C2,2"},
+	}
+	got, err := os.ReadFile(writeResults(t, "w.csv", rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "row,status,code,card_number,message,attempts,Customer ID,Code,Name,Postcode,Notes\r\n" +
+		"2,valid,,,,0,C1,1,Ann,0600,n\r\n3,valid,,,,0,C2,2,,,\r\n"
+	if string(got) != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
 }
 
 func TestCSVGolden(t *testing.T) {
@@ -721,5 +742,46 @@ func TestFileMode(t *testing.T) {
 				assertModes(t, dir)
 			})
 		}
+	}
+}
+
+// TestCreateBusy: while one writer has a results file on its way, a second one for the
+// same file is refused (rather than both writing one partial file), and it may start once
+// the first is done.
+func TestCreateBusy(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no advisory lock here")
+	}
+	for _, ext := range []string{".csv", ".xlsx"} {
+		t.Run(ext, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r"+ext)
+			w, err := Create(path, inputHeader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w2, err := Create(path, inputHeader); !errors.Is(err, ErrBusy) {
+				if w2 != nil {
+					_ = w2.Abort()
+				}
+				t.Fatalf("second Create: %v, want ErrBusy", err)
+			}
+			if err := w.Add(testRows()[0]); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatalf("first writer, after the refused one: %v", err)
+			}
+			w, err = Create(path, inputHeader)
+			if err != nil {
+				t.Fatalf("Create after Close: %v", err)
+			}
+			if err := w.Abort(); err != nil {
+				t.Fatal(err)
+			}
+			if w, err = Create(path, inputHeader); err != nil {
+				t.Fatalf("Create after Abort: %v", err)
+			}
+			_ = w.Abort()
+		})
 	}
 }

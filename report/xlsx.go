@@ -103,10 +103,16 @@ func (e *xlsxEncoder) finish() error {
 		return e.err
 	}
 	e.built = true
-	if err := os.Remove(e.csvPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-		e.err = err
+	return nil
+}
+
+// cleanup removes the CSV file the workbook was built from. It waits until the workbook is
+// in place: while the CSV file is there, its lock keeps another run of the same results
+// from starting (and removing the finished workbook as a stale partial one).
+func (e *xlsxEncoder) cleanup() {
+	if e.built {
+		_ = os.Remove(e.csvPath)
 	}
-	return e.err
 }
 
 // buildWorkbook writes the workbook at path from the CSV results file at csvPath, and
@@ -117,11 +123,7 @@ func buildWorkbook(path, csvPath string) (err error) {
 		return err
 	}
 	defer src.Close()
-	br := bufio.NewReaderSize(src, 64<<10)
-	if b, _ := br.Peek(len(bom)); string(b) == bom {
-		_, _ = br.Discard(len(bom))
-	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(bufio.NewReaderSize(src, 64<<10))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()

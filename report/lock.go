@@ -1,0 +1,41 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// ErrBusy is the cause of Create's error when another process is writing the same results
+// file.
+var ErrBusy = errors.New("another run is writing these results")
+
+// lockPartial opens the partial file at path (creating it when missing) and takes its
+// lock, without waiting, so that two runs writing the same results (a dry run started
+// during a real run of the same input, say) cannot write over each other's rows. The lock
+// lasts until the returned file is closed, which Writer does once the results are in
+// place. Where the system has no such lock, the file is only opened.
+func lockPartial(path string) (*os.File, error) {
+	// The run that holds the lock may rename the file away between this open and the lock
+	// being taken: the lock is then on its results, not on the partial file, so try again.
+	for range 8 {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
+		if err != nil {
+			return nil, err
+		}
+		if err := tryLock(f); err != nil {
+			_ = f.Close()
+			if errors.Is(err, errLocked) {
+				return nil, fmt.Errorf("%w (%s is in use): give this run its own --results", ErrBusy, path)
+			}
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		fi, ferr := f.Stat()
+		pi, perr := os.Stat(path)
+		if ferr == nil && perr == nil && os.SameFile(fi, pi) {
+			return f, nil
+		}
+		_ = f.Close()
+	}
+	return nil, fmt.Errorf("%w (%s keeps changing)", ErrBusy, path)
+}
