@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -70,6 +71,7 @@ ambiguous), and the columns it could not match listed as comments.
 
 // readSample returns the header texts and up to n data rows of input.
 func readSample(input string, opt sheet.Options, headerRow, n int) ([]string, [][]sheet.Cell, error) {
+	opt.HeaderRow = headerRow
 	rd, err := sheet.Open(input, opt)
 	if err != nil {
 		return nil, nil, err
@@ -107,10 +109,31 @@ const headerScan = 50
 // guessHeaderRow finds the header of a sheet that has titles or notes above it: the
 // first row with at least two cells and at least 60% as many cells as the fullest of the
 // first rows. A plain file gives its first row.
+//
+// A CSV's delimiter is detected on its header line; title lines above the header may have
+// none of it. So when no row of a CSV has two cells, and no delimiter is given, each of
+// the first rows is tried as the header line in turn.
 func guessHeaderRow(input string, opt sheet.Options) (int, error) {
+	row, cells, err := guessHeaderRowWith(input, opt)
+	if err != nil || cells >= 2 || opt.Delimiter != 0 || !strings.EqualFold(filepath.Ext(input), ".csv") {
+		return row, err
+	}
+	for k := 2; k <= 10; k++ {
+		o := opt
+		o.HeaderRow = k
+		if r, c, err := guessHeaderRowWith(input, o); err == nil && c >= 2 {
+			return r, nil
+		}
+	}
+	return row, nil
+}
+
+// guessHeaderRowWith is guessHeaderRow for one way of reading input; it also returns
+// how many cells the row it picks has.
+func guessHeaderRowWith(input string, opt sheet.Options) (number, cells int, err error) {
 	rd, err := sheet.Open(input, opt)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer rd.Close()
 	type counted struct{ number, cells int }
@@ -122,7 +145,7 @@ func guessHeaderRow(input string, opt sheet.Options) (int, error) {
 			break
 		}
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		n := 0
 		for _, c := range row.Cells {
@@ -135,11 +158,11 @@ func guessHeaderRow(input string, opt sheet.Options) (int, error) {
 	}
 	for _, r := range rows {
 		if r.cells >= 2 && r.cells*10 >= most*6 {
-			return r.number, nil
+			return r.number, r.cells, nil
 		}
 	}
 	if len(rows) > 0 {
-		return rows[0].number, nil
+		return rows[0].number, rows[0].cells, nil
 	}
-	return 1, nil
+	return 1, 0, nil
 }

@@ -208,3 +208,26 @@ func TestInitGuessesHeaderRow(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVTitleAboveHeader: a semicolon CSV with a title line above its header. init finds
+// the header and its delimiter, and validate reads the file with the mapping init wrote.
+func TestCSVTitleAboveHeader(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "title.csv")
+	if err := os.WriteFile(in, []byte("Report for shop\nFirst Name;Email\nAnn;ann@example.com\nBob;bob@\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, nil, "init", in)
+	if code != 0 || !strings.Contains(out, "header_row: 2\n") || !strings.Contains(out, "first_name: {column: First Name") {
+		t.Fatalf("init: exit %d:\n%s%s", code, out, errs)
+	}
+	m := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(m, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := filepath.Join(dir, "r.csv")
+	code, out, errs = runCLI(t, nil, "validate", "--mapping", m, "--results", res, in)
+	if code != 1 || !strings.Contains(out+errs, "1 valid, 1 invalid") {
+		t.Fatalf("validate: exit %d, want 1 with 1 valid, 1 invalid:\n%s%s", code, out, errs)
+	}
+}

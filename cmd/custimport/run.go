@@ -276,7 +276,7 @@ func (a *app) options(ctx context.Context, f *runFlags, input string, log *zap.L
 		return opt, cleanup, err
 	}
 	opt.Mapping = m
-	opt.Sheet = sheet.Options{Sheet: f.sheet, Encoding: f.encoding}
+	opt.Sheet = sheet.Options{Sheet: f.sheet, Encoding: f.encoding, HeaderRow: m.HeaderRow}
 	if f.delimiter != "" {
 		d, err := sheet.ParseDelimiter(f.delimiter)
 		if err != nil {

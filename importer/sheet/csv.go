@@ -65,10 +65,11 @@ func (e *CSVError) Unwrap() []error { return []error{e.Err, ErrFormat} }
 //     bytes that are not UTF-8 are read as Windows-1252 one by one wherever they are
 //     (Warnings names the first row with one). opt.Encoding forces an encoding (see
 //     ParseEncoding); forced UTF-8 replaces bad bytes with U+FFFD.
-//   - Delimiter: the most frequent of , ; tab | outside quotes in the first line (comma
-//     on a tie or when there is none), unless opt.Delimiter is set. When every delimiter
-//     of the first line is followed by a space ("a, b, c"), leading spaces of fields are
-//     dropped.
+//   - Delimiter: the most frequent of , ; tab | outside quotes in the header line (comma
+//     on a tie or when there is none), unless opt.Delimiter is set. The header line is
+//     row opt.HeaderRow when that is more than 1 (and within the first 64 KiB), else the
+//     first line. When every delimiter of that line is followed by a space ("a, b, c"),
+//     leading spaces of fields are dropped.
 //   - Line ends: LF, CRLF, and lone CR (classic Mac), inside quoted fields too; any of
 //     them inside a quoted field reads as "\n".
 //   - Quotes: RFC 4180 quoting with "" for a quote. A quote inside an unquoted field
@@ -183,7 +184,7 @@ func csvNew(path string, src io.ReadCloser, opt Options) (*csvReader, error) {
 	br, text := csvStream(io.MultiReader(bytes.NewReader(head[plan.skip:]), src), plan)
 	// The delimiter is judged on decoded text, so that UTF-16 works the same as UTF-8.
 	first, _ := br.Peek(csvBufSize) // a short file gives what there is, with an error that Read repeats
-	comma, trim := csvDialect(first, opt.Delimiter)
+	comma, trim := csvDialect(csvHeaderLine(first, opt.HeaderRow), opt.Delimiter)
 
 	r := &csvReader{path: path, src: src, plan: plan, comma: comma, trim: trim, br: br, text: text, nextLine: 1}
 	r.sc = newCSVScanner(br, comma, trim)
@@ -474,6 +475,51 @@ func (r *csvReader) Close() error {
 	r.src = nil
 	r.err = errors.New("sheet: reader closed")
 	return err
+}
+
+// csvHeaderLine returns text from the line the delimiter is to be judged on: row
+// headerRow when it is more than 1 and text reaches it, else the first line.
+func csvHeaderLine(text []byte, headerRow int) []byte {
+	if headerRow > 1 {
+		if rest, ok := csvSkipRecords(text, headerRow-1); ok {
+			return rest
+		}
+	}
+	return text
+}
+
+// csvSkipRecords returns text after its first n records (each blank line one record, as
+// Row.Number counts them), and whether text holds that many. A quote opens a quoted field
+// where a field may start (after a line end or any of , ; tab |, or spaces after one);
+// in one, a line end is part of the field.
+func csvSkipRecords(text []byte, n int) ([]byte, bool) {
+	fieldStart, quoted := true, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case quoted:
+			if c == '"' {
+				if i+1 < len(text) && text[i+1] == '"' {
+					i++
+				} else {
+					quoted = false
+				}
+			}
+		case c == '\n':
+			if n--; n == 0 {
+				return text[i+1:], true
+			}
+			fieldStart = true
+		case c == '"' && fieldStart:
+			quoted, fieldStart = true, false
+		case c == ',' || c == ';' || c == '\t' || c == '|':
+			fieldStart = true
+		case c == ' ' || c == '\r':
+		default:
+			fieldStart = false
+		}
+	}
+	return text, false
 }
 
 // csvDialect picks the delimiter (forced unless 0) from the first line of text and says

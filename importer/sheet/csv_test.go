@@ -482,6 +482,78 @@ func TestCSVDialect(t *testing.T) {
 	}
 }
 
+// TestCSVHeaderRowDelimiter: with a header below title rows, the delimiter is the header
+// line's, not the first line's (which a title line has none of, or only commas).
+func TestCSVHeaderRowDelimiter(t *testing.T) {
+	tests := []struct {
+		name      string
+		data      string
+		headerRow int
+		want      []csvRow
+	}{
+		{name: "TitleLine", data: "Report for shop\nFirst Name;Email\nAnn;a@b.co\n", headerRow: 2,
+			want: []csvRow{{1, []string{"Report for shop"}}, {2, []string{"First Name", "Email"}}, {3, []string{"Ann", "a@b.co"}}}},
+		{name: "TitleWithComma", data: "Shop, November\nName\tEmail\nAnn\ta@b.co\n", headerRow: 2,
+			want: []csvRow{{1, []string{"Shop, November"}}, {2, []string{"Name", "Email"}}, {3, []string{"Ann", "a@b.co"}}}},
+		{name: "BlankLineCounts", data: "Title\n\nA|B\n1|2\n", headerRow: 3,
+			want: []csvRow{{1, []string{"Title"}}, {3, []string{"A", "B"}}, {4, []string{"1", "2"}}}},
+		{name: "QuotedTitleSpansLines", data: "\"Report\nfor, shop\"\nA;B\n1;2\n", headerRow: 2,
+			want: []csvRow{{1, []string{"Report\nfor, shop"}}, {2, []string{"A", "B"}}, {3, []string{"1", "2"}}}},
+		{name: "CRLF", data: "Title\r\nA;B\r\n1;2\r\n", headerRow: 2,
+			want: []csvRow{{1, []string{"Title"}}, {2, []string{"A", "B"}}, {3, []string{"1", "2"}}}},
+		{name: "BeyondTheFile", data: "A;B\n1;2\n", headerRow: 9,
+			want: []csvRow{{1, []string{"A", "B"}}, {2, []string{"1", "2"}}}},
+		{name: "FirstRow", data: "a;b\n1,2,3,4\n", headerRow: 1,
+			want: []csvRow{{1, []string{"a", "b"}}, {2, []string{"1,2,3,4"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := csvFromString(t, tt.data, Options{HeaderRow: tt.headerRow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got, err := csvReadAll(t, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("rows:\n got %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzCSVSkipRecords holds csvSkipRecords to a plain reading of simple text (no quotes):
+// n records are n lines.
+func FuzzCSVSkipRecords(f *testing.F) {
+	f.Add([]byte("Title\n\nA;B\n1;2\n"), 2)
+	f.Add([]byte("\"a\nb\"\nc\n"), 1)
+	f.Add([]byte("x"), 3)
+	f.Fuzz(func(t *testing.T, data []byte, n int) {
+		if n < 1 || n > 64 {
+			return
+		}
+		rest, ok := csvSkipRecords(data, n)
+		if !ok {
+			if !bytes.Equal(rest, data) {
+				t.Fatalf("not ok, but gave %q of %q", rest, data)
+			}
+			return
+		}
+		if !bytes.HasSuffix(data, rest) || len(rest) >= len(data) {
+			t.Fatalf("%q is no tail of %q", rest, data)
+		}
+		if bytes.IndexByte(data, '"') < 0 {
+			lines := bytes.SplitAfter(data, []byte("\n"))
+			want := bytes.Join(lines[n:], nil)
+			if !bytes.Equal(rest, want) {
+				t.Fatalf("skip %d of %q: %q, want %q", n, data, rest, want)
+			}
+		}
+	})
+}
+
 func TestCSVCRReader(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", ""},

@@ -94,6 +94,9 @@ type Reader interface {
 type Options struct {
 	Sheet     string // XLSX: the sheet's name; "" for the first visible sheet
 	Delimiter rune   // CSV: 0 to detect from the header line
+	// HeaderRow is the header's row number (the mapping's header_row), where a CSV's
+	// delimiter is detected; 0 when not known (see OpenCSV).
+	HeaderRow int
 	Encoding  string // CSV: "" to detect; see ParseEncoding
 }
 
