@@ -45,7 +45,9 @@ so that an import can be rehearsed before it touches a live account.
 
 It accepts the credentials given by --user-id, --account-id and the CUSTIMPORT_PASSWORD
 environment variable (default demo/demo/demo), and the API key in CUSTIMPORT_API_KEY when
-set. With --data FILE the customers are loaded at start and saved on exit.
+set. With --data FILE the customers are loaded at start and saved when the sandbox
+stops cleanly; the file's directory must exist and be writable, checked at start.
+Nothing is saved while it serves: a kill -9 or a crash loses every change since start.
 
 GET /_sandbox/stats answers the counts (requests, created, updated, errors, faults) and
 GET /_sandbox/customers the customers (secrets shown as [redacted]).
@@ -68,7 +70,7 @@ picks a free port. Stop with Ctrl-C (SIGINT) or SIGTERM: --data is saved.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (loopback unless --allow-remote; port 0 picks a free one)")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow --addr to be a non-loopback address (anyone who reaches it can call the sandbox)")
-	fl.StringVar(&f.data, "data", "", "keep customers in `FILE` across restarts (loaded at start, saved on exit)")
+	fl.StringVar(&f.data, "data", "", "keep customers in `FILE` across restarts (loaded at start, saved on a clean stop only: kill -9 loses the changes)")
 	fl.StringVar(&f.userID, "user-id", "demo", "the user_id the sandbox accepts")
 	fl.StringVar(&f.accountID, "account-id", "demo", "the account_id the sandbox accepts")
 	fl.StringArrayVar(&f.customFields, "custom-field", nil, "declare a custom field `N:TYPE[:choice,choice]` (TYPE text, date, datetime, pick or list); repeatable")
@@ -101,6 +103,9 @@ func (a *app) runSandbox(ctx context.Context, f *sandboxFlags) error {
 	cfg.Logger = log.Named("sandbox")
 	sb, err := sandbox.New(cfg)
 	if err != nil {
+		if errors.Is(err, sandbox.ErrDataFile) {
+			err = fmt.Errorf("--data: %w", err)
+		}
 		return withCode(exitUsage, err)
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", f.addr)

@@ -163,17 +163,25 @@ func TestSandboxCommandRefusesBadFlags(t *testing.T) {
 		{"fail rate", []string{"--fail-rate", "2"}, "fail rate"},
 		{"fail mode", []string{"--fail-mode", "sometimes"}, "fail mode"},
 		{"arguments", []string{"extra"}, "unknown command"},
+		{"data in a missing directory", []string{"--data", filepath.Join(t.TempDir(), "no", "dir", "x.json")}, filepath.Join("no", "dir", "x.json")},
+		{"data is a directory", []string{"--data", t.TempDir()}, "is a directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), append([]string{"sandbox", "--addr", "127.0.0.1:0"}, tc.args...),
+			// A command that wrongly starts serving stops here instead of hanging the test.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			code := run(ctx, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, tc.args...),
 				strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
 			if code != exitUsage {
 				t.Errorf("exit %d, want %d", code, exitUsage)
 			}
 			if !strings.Contains(stderr.String(), tc.want) {
 				t.Errorf("stderr %q, want it to say %q", stderr.String(), tc.want)
+			}
+			if strings.Contains(stdout.String(), "listening") {
+				t.Errorf("served before refusing: %q", stdout.String())
 			}
 		})
 	}

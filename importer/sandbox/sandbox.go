@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"mime"
 	"net/http"
@@ -44,6 +45,10 @@ const MaxBody = 1 << 20
 // ErrConfig is wrapped by every error New returns for a bad Config.
 var ErrConfig = errors.New("bad sandbox configuration")
 
+// ErrDataFile is wrapped by the error New returns when Config.DataFile could not be
+// written by Save: its directory is missing or not writable, or it is a directory.
+var ErrDataFile = errors.New("sandbox data file cannot be written")
+
 // Config sets up a Server.
 type Config struct {
 	// UserID, AccountID and Password are the credentials the sandbox accepts.
@@ -72,7 +77,9 @@ type Config struct {
 	// Latency delays every call; with LatencyMax above it, by a uniform random time
 	// between the two.
 	Latency, LatencyMax time.Duration
-	// DataFile, when set, is loaded by New if it exists and written by Save and Close.
+	// DataFile, when set, is loaded by New if it exists and written by Save and Close;
+	// New refuses a file that Save could not write. Nothing is saved in between: a
+	// process killed without Close loses every change since New.
 	DataFile string
 	// Logger logs every call at debug level, never with a secret; nil logs nothing.
 	Logger *zap.Logger
@@ -154,11 +161,42 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	if cfg.DataFile != "" {
+		if err := checkWritable(cfg.DataFile); err != nil {
+			return nil, err
+		}
 		if err := s.load(cfg.DataFile); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// checkWritable makes sure that Save will be able to write path: it is not a directory,
+// and a temporary file can be created beside it (Save writes one and renames it over
+// path). Found at start rather than at shutdown, when every customer would be lost.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w: %q is a directory", ErrDataFile, path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: %q: no directory %q to write it in", ErrDataFile, path, dir)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		// The probe's random name says nothing to the user: keep the reason only.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%w: %q: directory %q: %w", ErrDataFile, path, dir, err)
+	}
+	name := f.Name()
+	cerr := f.Close()
+	if err := errors.Join(cerr, os.Remove(name)); err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrDataFile, path, err)
+	}
+	return nil
 }
 
 func (cfg Config) check() error {
