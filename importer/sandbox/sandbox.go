@@ -87,9 +87,11 @@ type Config struct {
 
 // Stats counts what a Server did since it started.
 type Stats struct {
-	Requests int64 `json:"requests"` // API calls received (not the /_sandbox endpoints)
-	Created  int64 `json:"created"`  // customers created
-	Updated  int64 `json:"updated"`  // customers updated
+	// Requests counts the API calls answered, whatever their method or outcome (not the
+	// /_sandbox endpoints): Errors + Created + Updated never exceed it.
+	Requests int64 `json:"requests"`
+	Created  int64 `json:"created"` // customers created
+	Updated  int64 `json:"updated"` // customers updated
 	// Errors counts calls answered with status="error", and calls refused at the HTTP
 	// level (405, 413).
 	Errors int64 `json:"errors"`
@@ -297,13 +299,17 @@ const (
 )
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	// Every call answered here is a request, refused ones included, so that errors,
+	// created and updated never add up to more than requests.
+	s.requests.Add(1)
+	// HEAD is refused like any other method: a GET call is applied, and a HEAD that
+	// applied it would change customers without showing the answer.
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		s.errs.Add(1)
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed: send the call as a form POST", http.StatusMethodNotAllowed)
 		return
 	}
-	s.requests.Add(1)
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	parseErr := parseForm(r)
 	var tooBig *http.MaxBytesError
