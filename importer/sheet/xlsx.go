@@ -25,7 +25,9 @@ import (
 //   - numbers with a date format, and t="d" ISO dates, are Date in the workbook's date
 //     system, Text YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS (rounded to the second) when the
 //     format shows a time (a t="d" cell without a date format: when it has one), and Time
-//     rounded to the millisecond; negative serials and serials past 9999 stay Number;
+//     rounded to the millisecond; negative serials, serials past 9999, and in the 1900
+//     system serials of days that never were (under 1: 1900-01-00; 60: 1900-02-29)
+//     stay Number;
 //     time-of-day formats (h:mm) give Date with Text HH:MM:SS and Time on the date system's
 //     day zero plus the serial; durations ([h]:mm) are Number;
 //   - booleans are Bool TRUE or FALSE; error values are Error with their text (#N/A).
@@ -453,6 +455,11 @@ func (x *xlsxReader) numberCell(style int, vb []byte) (Cell, error) {
 	nf := x.numFmt(style)
 	switch nf.kind {
 	case xlsxFmtDate, xlsxFmtTime:
+		if nf.kind == xlsxFmtDate && !x.bk.date1904 && (f < 1 || f >= 60 && f < 61) {
+			// Days that Excel shows but that never were: 1900-01-00 and 1900-02-29 (it
+			// takes 1900 for a leap year).
+			break
+		}
 		t, ok := xlsxSerialTime(f, x.bk.date1904)
 		if !ok {
 			break
@@ -465,8 +472,9 @@ func (x *xlsxReader) numberCell(style int, vb []byte) (Cell, error) {
 		}
 		return c, nil
 	case xlsxFmtZeroPad:
-		if xlsxIsInteger(raw) {
-			return Cell{Kind: Number, Raw: raw, Text: xlsxPad(strings.TrimLeft(raw, "0"), nf.pattern)}, nil
+		// An integer stored with a zero fraction (1001.0) pads as 1001 does.
+		if text := xlsxNumberText(raw); xlsxIsInteger(text) {
+			return Cell{Kind: Number, Raw: raw, Text: xlsxPad(strings.TrimLeft(text, "0"), nf.pattern)}, nil
 		}
 	}
 	return Cell{Kind: Number, Raw: raw, Text: xlsxNumberText(raw)}, nil

@@ -105,9 +105,12 @@ func FuzzXLSX(f *testing.F) {
 			}
 		}
 		if b.Kind == Number {
-			// excelize stores at most 15 significant digits, so the text is the raw value
-			// unless the format pads it.
-			if _, err := strconv.ParseFloat(b.Raw, 64); err != nil || (b.Text != b.Raw && xlsxClassifyCode(code).kind != xlsxFmtZeroPad) {
+			// excelize stores at most 15 significant digits, so the text is the raw value,
+			// without a decimal's trailing zeros, unless the format pads it.
+			rv, err := strconv.ParseFloat(b.Raw, 64)
+			tv, terr := strconv.ParseFloat(b.Text, 64)
+			trailing := strings.Contains(b.Text, ".") && (strings.HasSuffix(b.Text, "0") || strings.HasSuffix(b.Text, "."))
+			if err != nil || xlsxClassifyCode(code).kind != xlsxFmtZeroPad && (terr != nil || tv != rv || trailing) {
 				t.Errorf("B1 = %+v", b)
 			}
 		}

@@ -200,8 +200,10 @@ func xlsxPad(digits, pattern string) string {
 
 // xlsxNumberText is how a number stored as raw shows in Excel's General format, keeping
 // what matters more than looks: integers and E-notation stay exactly as stored (an
-// identifier is never rounded), and a decimal with more than 15 significant digits, which
-// is binary float noise (0.30000000000000004), is rounded to 15 as Excel shows it.
+// identifier is never rounded), a decimal with more than 15 significant digits, which
+// is binary float noise (0.30000000000000004), is rounded to 15 as Excel shows it, and
+// a decimal's trailing zeros go (Google Sheets stores 31001 as 31001.0: Excel shows
+// 31001).
 func xlsxNumberText(raw string) string {
 	if strings.ContainsAny(raw, "eE") {
 		return raw
@@ -219,7 +221,7 @@ func xlsxNumberText(raw string) string {
 		sig = strings.TrimLeft(strings.TrimRight(frac, "0"), "0")
 	}
 	if len(sig) <= 15 {
-		return raw
+		return xlsxTrimFraction(raw)
 	}
 	f, err := strconv.ParseFloat(raw, 64)
 	if err != nil {
@@ -230,6 +232,25 @@ func xlsxNumberText(raw string) string {
 		return raw
 	}
 	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// xlsxTrimFraction drops the trailing zeros of a plain decimal's fraction, and its point
+// when nothing is left after it: "31001.0" gives "31001", "-0.50" "-0.5", "-0.0" "0".
+func xlsxTrimFraction(raw string) string {
+	neg := strings.HasPrefix(raw, "-")
+	intPart, frac, _ := strings.Cut(strings.TrimPrefix(raw, "-"), ".")
+	frac = strings.TrimRight(frac, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	s := intPart
+	if frac != "" {
+		s += "." + frac
+	}
+	if neg && strings.Trim(s, "0.") != "" {
+		s = "-" + s
+	}
+	return s
 }
 
 // xlsxIsInteger reports whether raw is a plain non-negative integer of at most 15 digits.
