@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Plan is a mapping bound to one header: every column resolved to its position, every
@@ -38,7 +40,9 @@ func (p *Plan) UseProcessHash() {
 }
 
 // NormalizeHeader is the form in which header texts are compared: trimmed, lower case, with
-// every white space, '_' and '-' removed (a byte-order mark too). Other punctuation counts.
+// every white space, '_' and '-' removed (a byte-order mark too), in Unicode normalisation
+// form NFC, so that an accented letter typed as one code point or as a letter and a
+// combining mark is one letter. Other punctuation, and accents, count.
 func NormalizeHeader(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -51,6 +55,9 @@ func NormalizeHeader(s string) string {
 	if clean {
 		return s
 	}
+	// Lowered decomposed, then composed: both spellings of É end as the one é, and a
+	// letter whose lower case decomposes (İ) ends the same from either spelling.
+	s = norm.NFD.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -59,7 +66,7 @@ func NormalizeHeader(s string) string {
 		}
 		b.WriteRune(unicode.ToLower(r))
 	}
-	return b.String()
+	return norm.NFC.String(b.String())
 }
 
 // ColumnLetter returns the spreadsheet letter of a 0-based column index: 0 -> A, 27 -> AB.
