@@ -15,7 +15,8 @@
 // # Header matching
 //
 // A column named by text matches the header cell whose NormalizeHeader form is the same:
-// case, white space (leading, trailing and inner), '_' and '-' are ignored, and nothing else
+// case, white space (leading, trailing and inner), '_', '-' and the Unicode normalisation
+// form (an é written as one character or as e and an accent) are ignored, and nothing else
 // (so "E-mail", "e_mail" and " EMAIL " are one column, but "E.mail" is another). A column
 // named by one to three upper-case letters ("C", "AB") that matches no header text is taken as
 // a column letter.
