@@ -27,6 +27,9 @@ const (
 	// card number, key). Left out, the row would create a customer or, as a key, make
 	// every such row one customer: the row is invalid.
 	ReasonIdentityError = "the cell holds a spreadsheet error, not the customer's identity"
+	// ReasonUntracked: see Plan.WarnUntracked.
+	ReasonUntracked = "no key, code or card number: the state cannot remember this customer, " +
+		"so every run sends the row again and creates the customer again (map a key column)"
 )
 
 // Result is one row mapped: what to send, who it is, and what is wrong with it.
@@ -237,6 +240,9 @@ func (p *Plan) apply(a *arena, cells []sheet.Cell, texts []string, own []Field) 
 		} else {
 			res.Identity.Key = trimSpace(c.Text)
 		}
+	}
+	if p.warnUntracked && res.Identity == (Identity{}) && res.Valid() {
+		res.Problems = append(res.Problems, Problem{Reason: ReasonUntracked, Warning: true})
 	}
 	if p.processHash {
 		h := mix64(ph ^ uint64(len(fs)))

@@ -174,6 +174,41 @@ func TestApplyKeyError(t *testing.T) {
 	}
 }
 
+// TestApplyWarnUntracked: with WarnUntracked, a valid row that names no customer is
+// warned about; a row with a key, a code or a card number, or an invalid row, is not.
+func TestApplyWarnUntracked(t *testing.T) {
+	p := mustBind(t, "key: Id\nfields:\n  code: Code\n  card_number: Card\n  email: Mail\n", "Id", "Code", "Card", "Mail")
+	p.WarnUntracked()
+	tests := []struct {
+		name  string
+		row   []string
+		warn  bool
+		valid bool
+	}{
+		{name: "nothing names it", row: []string{"", "", "", "a@b.co"}, warn: true, valid: true},
+		{name: "key", row: []string{"K1", "", "", "a@b.co"}, valid: true},
+		{name: "code", row: []string{"", "12", "", "a@b.co"}, valid: true},
+		{name: "card", row: []string{"", "", "34", "a@b.co"}, valid: true},
+		{name: "invalid", row: []string{"", "", "", "not-mail"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := p.Apply(textRow(tt.row...))
+			warned := slices.ContainsFunc(r.Problems, func(pr Problem) bool {
+				return pr.Reason == ReasonUntracked && pr.Warning && pr.Field == ""
+			})
+			if warned != tt.warn || r.Valid() != tt.valid {
+				t.Errorf("warned %v valid %v, want %v %v; problems %v", warned, r.Valid(), tt.warn, tt.valid, r.Problems)
+			}
+		})
+	}
+	// Without WarnUntracked (no state), no such warning.
+	q := mustBind(t, "fields:\n  email: Mail\n", "Mail")
+	if r := q.Apply(textRow("a@b.co")); len(r.Problems) != 0 {
+		t.Errorf("problems without WarnUntracked: %v", r.Problems)
+	}
+}
+
 func TestApplyFields(t *testing.T) {
 	src := `key: Id
 fields:

@@ -26,7 +26,15 @@ type Plan struct {
 	// processHash: Result.Hash is a per-process fingerprint (see UseProcessHash).
 	processHash bool
 	hashInit    [2]uint64 // random: the hash's start value and its second half's key
+	// warnUntracked: a valid row that names no customer gets ReasonUntracked (see
+	// WarnUntracked).
+	warnUntracked bool
 }
+
+// WarnUntracked makes Apply warn about every valid row with no key, code or card number:
+// a run with a state cannot remember such a customer, so each run sends the row again
+// and the API creates the customer again. Call it before the first Apply.
+func (p *Plan) WarnUntracked() { p.warnUntracked = true }
 
 // UseProcessHash makes Apply fill Result.Hash with a fingerprint that holds only within
 // this process: each field's value folded in with its place in the Plan (which names it)
