@@ -107,6 +107,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if sopt.Sheet == "" {
 		sopt.Sheet = opt.Mapping.Sheet
 	}
+	if sopt.HeaderRow == 0 {
+		sopt.HeaderRow = opt.Mapping.HeaderRow
+	}
 	rd, err := sheet.Open(opt.Input, sopt)
 	if err != nil {
 		return nil, setupErr(err)
@@ -124,6 +127,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if opt.Store == nil {
 		// No hash is stored: it only serves the duplicate warning, within this run.
 		plan.UseProcessHash()
+	} else {
+		plan.WarnUntracked()
 	}
 	w, err := report.Create(opt.Results, header.Texts())
 	if err != nil {
