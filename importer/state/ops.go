@@ -105,13 +105,14 @@ func (r *Reader) Get(id string) (Entry, bool, error) {
 // forward from one to the next when they are close (a file sorted by customer id is the
 // common case) rather than searching from the root for each; fn is called in that order.
 func (r *Reader) GetEach(ids []string, fn func(i int, e Entry, ok bool, err error)) {
-	order := make([]int, len(ids))
-	sorted := true
-	for i := range order {
-		order[i] = i
-		sorted = sorted && (i == 0 || ids[i-1] <= ids[i])
-	}
-	if !sorted {
+	// order is the indices of ids in increasing order of identity; nil when ids are in
+	// order already.
+	var order []int
+	if !slices.IsSorted(ids) {
+		order = make([]int, len(ids))
+		for i := range order {
+			order[i] = i
+		}
 		slices.SortFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
 	}
 	// With nothing pending when the lookups begin (a nightly run of unchanged rows writes
@@ -119,7 +120,11 @@ func (r *Reader) GetEach(ids []string, fn func(i int, e Entry, ok bool, err erro
 	pending := r.s.pendingN.Load() != 0
 	var c *bolt.Cursor
 	var k, v []byte // where c is; k is nil at the end of the bucket
-	for _, i := range order {
+	for n := range ids {
+		i := n
+		if order != nil {
+			i = order[n]
+		}
 		id := ids[i]
 		if pending {
 			if e, ok, err := r.s.pending(id); ok || err != nil {
