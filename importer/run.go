@@ -282,10 +282,12 @@ func (r *runner) record(j *job) error {
 	return r.writeRow(j)
 }
 
-// countFailure counts a row that ended error or unknown, and stops the run when
-// --max-errors is reached.
+// countFailure counts a row that ended error or unknown after a request of this run, and
+// stops the run when --max-errors is reached. A row that ends unknown without being sent
+// (an earlier run's answer never came) is no failure of this run: counted, a handful of
+// them would stop every later night before it sent anything.
 func (r *runner) countFailure(j *job) {
-	if j.status == report.StatusError || j.status == report.StatusUnknown {
+	if j.attempts > 0 && (j.status == report.StatusError || j.status == report.StatusUnknown) {
 		r.failed++
 		if r.opt.MaxErrors > 0 && r.failed >= r.opt.MaxErrors && r.stopRun != nil {
 			r.stopRun(ErrMaxErrors)

@@ -66,7 +66,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.workers, "workers", 4, "concurrent requests at most")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "one request's timeout")
 	fl.IntVar(&f.retries, "retries", 5, "attempts after the first, for retryable failures")
-	fl.IntVar(&f.maxErrors, "max-errors", 0, "stop sending once N rows have ended error or unknown (0: never stop)")
+	fl.IntVar(&f.maxErrors, "max-errors", 0, "stop sending once N rows sent by this run have ended error or unknown (0: never stop)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only; never opens a connection")
 	fl.BoolVar(&f.sandbox, "sandbox", false, "send to an in-process sandbox API on a loopback port instead of --endpoint")
 	fl.StringVar(&f.state, "state", "", "the state database `file` (default $XDG_STATE_HOME/custimport/<account_id>.db)")
