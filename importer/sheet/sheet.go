@@ -100,6 +100,10 @@ type Options struct {
 	Encoding  string // CSV: "" to detect; see ParseEncoding
 }
 
+// FormulaNotCalculated is the Text of an Error cell that holds a formula whose result the
+// file does not store: its value is unknown.
+const FormulaNotCalculated = "formula never calculated: open and save the file in a spreadsheet program"
+
 // ErrFormat is wrapped by errors for files that are not what their name says, or that are
 // damaged (truncated, corrupt, encrypted).
 var ErrFormat = errors.New("unreadable spreadsheet")

@@ -30,7 +30,9 @@ import (
 //     stay Number;
 //     time-of-day formats (h:mm) give Date with Text HH:MM:SS and Time on the date system's
 //     day zero plus the serial; durations ([h]:mm) are Number;
-//   - booleans are Bool TRUE or FALSE; error values are Error with their text (#N/A).
+//   - booleans are Bool TRUE or FALSE; error values are Error with their text (#N/A), and
+//     so is a formula with no stored result (a workbook written by a program that does
+//     not calculate), with the text FormulaNotCalculated.
 //
 // Row numbers are the sheet's own; rows with no non-empty cell are skipped. Merged cells
 // are as Excel stores them: the value in the top-left cell only, the rest Empty.
@@ -314,7 +316,7 @@ func (x *xlsxReader) readCell() (Cell, error) {
 	}
 	depth := s.depth()
 	x.v, x.is = x.v[:0], x.is[:0]
-	var hasV, hasIS, inV, inT bool
+	var hasV, hasIS, hasF, inV, inT bool
 	rPh := 0 // depth of the phonetic run being skipped
 	for {
 		tok, err := s.next()
@@ -337,6 +339,7 @@ func (x *xlsxReader) readCell() (Cell, error) {
 			case d > depth+1 && hasIS && rPh == 0 && string(s.name) == "t":
 				inT = true
 			case d == depth+1:
+				hasF = hasF || string(s.name) == "f"
 				if err := x.skip(); err != nil {
 					return Cell{}, err
 				}
@@ -354,6 +357,11 @@ func (x *xlsxReader) readCell() (Cell, error) {
 			case d < depth:
 				if hasIS {
 					return x.stringCell(xlsxUnescape(string(x.is))), nil
+				}
+				if hasF && !hasV {
+					// Written by a program that does not calculate (excelize, openpyxl):
+					// the value is unknown, not empty.
+					return Cell{Kind: Error, Text: FormulaNotCalculated}, nil
 				}
 				return x.valueCell(typ, style, x.v, hasV)
 			case d == depth:

@@ -234,7 +234,11 @@ func TestXLSXCells(t *testing.T) {
 		{"formula string", `<c r="A1" t="str"><f>A2&amp;"x"</f><v>abc</v></c>`, xlsxStr("abc")},
 		{"formula empty string", `<c r="A1" t="str"><f>""</f><v></v></c><c r="B1"><v>1</v></c>`, Cell{}},
 		{"formula number", `<c r="A1"><f>1+1</f><v>2</v></c>`, xlsxNum("2")},
-		{"formula without value", `<c r="A1"><f>1+1</f></c><c r="B1"><v>1</v></c>`, Cell{}},
+		// The value is unknown, not empty: taken as empty, a code column of formulas
+		// would make every row a new customer.
+		{"formula without value", `<c r="A1"><f>1+1</f></c><c r="B1"><v>1</v></c>`, Cell{Kind: Error, Text: FormulaNotCalculated}},
+		{"shared formula without value", `<c r="A1"><f t="shared" si="0"/></c><c r="B1"><v>1</v></c>`, Cell{Kind: Error, Text: FormulaNotCalculated}},
+		{"formula with an empty string result", `<c r="A1" t="str"><f>""</f><v></v></c><c r="B1"><v>1</v></c>`, Cell{}},
 		{"bool true", `<c r="A1" t="b"><v>1</v></c>`, Cell{Kind: Bool, Text: "TRUE"}},
 		{"bool false", `<c r="A1" t="b"><v>0</v></c>`, Cell{Kind: Bool, Text: "FALSE"}},
 		{"error", `<c r="A1" t="e"><v>#N/A</v></c>`, Cell{Kind: Error, Text: "#N/A"}},
