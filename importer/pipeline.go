@@ -479,7 +479,7 @@ func (r *runner) next() (j *job, ok bool, err error) {
 		j.res.Problems = append(j.res.Problems, p)
 		j.msgs = append(j.msgs, p.String())
 	}
-	j.seen = seen
+	j.seen, j.differs = seen, dup
 	r.reserveDups()
 	return j, true, nil
 }

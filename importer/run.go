@@ -45,8 +45,9 @@ type job struct {
 	// in this run, or as the state remembers it: card_number_generate is not sent again
 	// (it would replace the card), and the state keeps it when the answer has none.
 	knownCard string
-	// seen: an earlier row of the run named one of this row's identity values.
-	seen bool
+	// seen: an earlier row of the run named one of this row's identity values; differs:
+	// and the latest such row had other data (the duplicate warning).
+	seen, differs bool
 	// pre is what the run uses of the row's state entry, as its mapper read it (see
 	// prefetchState); pre.read is false when it did not (a run without state).
 	pre prefetchedEntry
@@ -383,6 +384,11 @@ func (r *runner) dryRunState(j *job) error {
 	switch {
 	case e.InFlight && !j.named && e.Code == "":
 		j.msgs = append(j.msgs, "a previous run sent this row and got no answer: it would end unknown")
+	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash && j.differs:
+		// The earlier row, sent first, would leave its own data as the last sent.
+		j.code = e.Code
+		j.msgs = append(j.msgs, "unchanged since the last run, but an earlier row of this customer has other data: "+
+			"if that row is sent, this one would be sent after it")
 	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash:
 		j.code = e.Code
 		j.msgs = append(j.msgs, "unchanged since the last run: would not be sent")
