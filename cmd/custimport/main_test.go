@@ -231,3 +231,18 @@ func TestCSVTitleAboveHeader(t *testing.T) {
 		t.Fatalf("validate: exit %d, want 1 with 1 valid, 1 invalid:\n%s%s", code, out, errs)
 	}
 }
+
+// TestSheetOnCSV: --sheet names a sheet of a workbook; given with a CSV input it is an
+// error (exit 2), not silently ignored.
+func TestSheetOnCSV(t *testing.T) {
+	root := repoRoot(t)
+	res := filepath.Join(t.TempDir(), "r.csv")
+	code, out, errs := runCLI(t, nil, "validate", "--sheet", "Customers", "--mapping", filepath.Join(root, "samples", "mapping.yaml"),
+		"--results", res, filepath.Join(root, "samples", "customers.csv"))
+	if code != 2 || !strings.Contains(errs, "--sheet applies to .xlsx files only") {
+		t.Fatalf("exit %d, want 2 naming --sheet:\n%s%s", code, out, errs)
+	}
+	if _, err := os.Stat(res); err == nil {
+		t.Error("a results file was written")
+	}
+}

@@ -271,6 +271,10 @@ func (a *app) options(ctx context.Context, f *runFlags, input string, log *zap.L
 	if _, err := os.Stat(input); err != nil {
 		return opt, cleanup, fmt.Errorf("input: %w", err)
 	}
+	if ext := strings.ToLower(filepath.Ext(input)); f.sheet != "" && ext != ".xlsx" && ext != ".xlsm" {
+		// Ignored, it would hide a wrong input file from the user who named a sheet.
+		return opt, cleanup, fmt.Errorf("--sheet %q: %s is not a workbook (--sheet applies to .xlsx files only)", f.sheet, input)
+	}
 	m, err := mapping.Load(f.mapping)
 	if err != nil {
 		return opt, cleanup, err
