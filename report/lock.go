@@ -14,8 +14,11 @@ var ErrBusy = errors.New("another run is writing these results")
 // lock, without waiting, so that two runs writing the same results (a dry run started
 // during a real run of the same input, say) cannot write over each other's rows. The lock
 // lasts until the returned file is closed, which Writer does once the results are in
-// place. Where the system has no such lock, the file is only opened.
-func lockPartial(path string) (*os.File, error) {
+// place. Where the system or the file system has no such lock, the file is only opened.
+func lockPartial(path string) (*os.File, error) { return lockPartialWith(path, tryLock) }
+
+// lockPartialWith is lockPartial with lock standing in for tryLock.
+func lockPartialWith(path string, lock func(*os.File) error) (*os.File, error) {
 	// The run that holds the lock may rename the file away between this open and the lock
 	// being taken: the lock is then on its results, not on the partial file, so try again.
 	for range 8 {
@@ -23,12 +26,13 @@ func lockPartial(path string) (*os.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := tryLock(f); err != nil {
+		if err := lock(f); errors.Is(err, errLocked) {
 			_ = f.Close()
-			if errors.Is(err, errLocked) {
-				return nil, fmt.Errorf("%w (%s is in use): give this run its own --results", ErrBusy, path)
-			}
-			return nil, fmt.Errorf("lock %s: %w", path, err)
+			return nil, fmt.Errorf("%w (%s is in use): give this run its own --results", ErrBusy, path)
+		} else if err != nil {
+			// A file system without locks (some network mounts): the results are
+			// written all the same, unguarded, as where the system has none.
+			return f, nil
 		}
 		fi, ferr := f.Stat()
 		pi, perr := os.Stat(path)

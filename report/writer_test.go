@@ -785,3 +785,17 @@ func TestCreateBusy(t *testing.T) {
 		})
 	}
 }
+
+// TestLockUnsupported: where the file system refuses locks (some network mounts), the
+// partial file is written unguarded rather than the run refused.
+func TestLockUnsupported(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.partial.csv")
+	f, err := lockPartialWith(path, func(*os.File) error { return errors.New("no locks here") })
+	if err != nil {
+		t.Fatalf("lockPartialWith: %v", err)
+	}
+	_ = f.Close()
+	if _, err := lockPartialWith(path, func(*os.File) error { return errLocked }); !errors.Is(err, ErrBusy) {
+		t.Fatalf("locked: %v, want ErrBusy", err)
+	}
+}
