@@ -575,6 +575,10 @@ func (f *field) convert(s string, cell *sheet.Cell) (string, string) {
 // which it returns.
 func (f *field) convertInto(slab []byte, s string, cell *sheet.Cell) (string, []byte, string) {
 	if cell != nil && cell.Kind == sheet.Date && len(f.layouts) > 0 {
+		if cell.Time.IsZero() {
+			// A day Excel shows but that never was (1900-02-29).
+			return "", slab, ReasonRealDate
+		}
 		v, slab := f.appendDate(slab, civilOf(cell.Time), cell.Text)
 		return v, slab, ""
 	}

@@ -356,6 +356,7 @@ func TestApplyValidation(t *testing.T) {
 		{name: "xlsx code e-notation", column: "Code", cell: num("12300000000000000000000", "1.23E+22"), reason: ReasonInexact},
 		{name: "xlsx code 15 digits", column: "Code", cell: num("123456789012345", "123456789012345"), field: "code", value: "123456789012345"},
 		{name: "xlsx text cell long", column: "Code", cell: str("1234567890123456789"), field: "code", value: "1234567890123456789"},
+		{name: "xlsx day that never was", column: "Day", cell: sheet.Cell{Kind: sheet.Date, Text: "1900-02-29", Raw: "60"}, reason: ReasonRealDate},
 		{name: "spreadsheet error", column: "Name", cell: sheet.Cell{Kind: sheet.Error, Text: "#N/A"}, reason: ReasonCellError, warn: true},
 		// Left out, an error where the customer is named would make the row a new customer.
 		{name: "spreadsheet error in code", column: "Code", cell: sheet.Cell{Kind: sheet.Error, Text: "#REF!"}, reason: ReasonIdentityError},

@@ -103,6 +103,9 @@ func refAddField(fs []Field, h []byte, id *Identity, f *field, v string) ([]Fiel
 
 func refConvert(f *field, s string, cell *sheet.Cell) (string, string) {
 	if cell != nil && cell.Kind == sheet.Date && len(f.layouts) > 0 {
+		if cell.Time.IsZero() {
+			return "", ReasonRealDate
+		}
 		return refFormatDate(f, civilOf(cell.Time)), ""
 	}
 	for _, t := range f.trs {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -25,9 +26,9 @@ import (
 //   - numbers with a date format, and t="d" ISO dates, are Date in the workbook's date
 //     system, Text YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS (rounded to the second) when the
 //     format shows a time (a t="d" cell without a date format: when it has one), and Time
-//     rounded to the millisecond; negative serials, serials past 9999, and in the 1900
-//     system serials of days that never were (under 1: 1900-01-00; 60: 1900-02-29)
-//     stay Number;
+//     rounded to the millisecond; in the 1900 system, a date-formatted serial of a day
+//     that never was (under 1: 1900-01-00; 60: 1900-02-29) is a Date with that Text and
+//     a zero Time; negative serials and serials past 9999 stay Number;
 //     time-of-day formats (h:mm) give Date with Text HH:MM:SS and Time on the date system's
 //     day zero plus the serial; durations ([h]:mm) are Number;
 //   - booleans are Bool TRUE or FALSE; error values are Error with their text (#N/A), and
@@ -463,10 +464,18 @@ func (x *xlsxReader) numberCell(style int, vb []byte) (Cell, error) {
 	nf := x.numFmt(style)
 	switch nf.kind {
 	case xlsxFmtDate, xlsxFmtTime:
-		if nf.kind == xlsxFmtDate && !x.bk.date1904 && (f < 1 || f >= 60 && f < 61) {
+		if nf.kind == xlsxFmtDate && !x.bk.date1904 && (f >= 0 && f < 1 || f >= 60 && f < 61) {
 			// Days that Excel shows but that never were: 1900-01-00 and 1900-02-29 (it
-			// takes 1900 for a leap year).
-			break
+			// takes 1900 for a leap year). Text as Excel shows them, no Time.
+			text := "1900-01-00"
+			if f >= 60 {
+				text = "1900-02-29"
+			}
+			if nf.hasTime {
+				day := math.Floor(f)
+				text += time.Unix(0, 0).UTC().Add(time.Duration(math.Round((f-day)*86400)) * time.Second).Format(" 15:04:05")
+			}
+			return Cell{Kind: Date, Raw: raw, Text: text}, nil
 		}
 		t, ok := xlsxSerialTime(f, x.bk.date1904)
 		if !ok {
