@@ -31,7 +31,7 @@ type job struct {
 	redacted bool     // a secret cell of input was blanked
 	res      mapping.Result
 	msgs     []string // validation warnings so far
-	named    bool     // the request names its customer (code or card number): a repeat is safe
+	named    bool     // the request names its customer (code or card number): a repeat creates none (see repeatSafe)
 	id       string   // state identity; "" when the row has none
 	lanes    []string // identities that order this row after earlier rows of the same customer
 	// laneSpace holds lanes (a row has at most three), sparing an allocation.
@@ -67,6 +67,30 @@ type job struct {
 	latency   time.Duration
 	errMsg    string
 	stopCause error // set by a worker when this row must stop the run
+}
+
+// repeatSafe reports whether sending j's request again, after an answer that never came,
+// does no harm: it names its customer (no second customer), and adds nothing each time
+// it is applied (auto_add adds its points again; card_number_generate makes another card,
+// which replaces the last).
+func (j *job) repeatSafe() bool { return j.named && !j.addsEachTime() }
+
+// addsEachTime reports whether j's request adds something each time it is applied.
+func (j *job) addsEachTime() bool {
+	for i := range j.fields {
+		if n := j.fields[i].Name; n == "auto_add" || n == "card_number_generate" {
+			return true
+		}
+	}
+	return false
+}
+
+// notRepeatedMsg says why a row whose request may have been applied is not sent again.
+func (j *job) notRepeatedMsg() string {
+	if !j.named {
+		return "it may have created the customer; not sent again so as not to create it twice"
+	}
+	return "it may have been applied; not sent again, as a repeat would apply its auto_add or card_number_generate twice"
 }
 
 // Result is what a run came to.
@@ -382,7 +406,8 @@ func (r *runner) dryRunState(j *job) error {
 		return nil
 	}
 	switch {
-	case e.InFlight && !j.named && e.Code == "":
+	case e.InFlight && !((j.named || e.Code != "") && !j.addsEachTime()):
+		// (A remembered code names the row in a real run.)
 		j.msgs = append(j.msgs, "a previous run sent this row and got no answer: it would end unknown")
 	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash && j.differs:
 		// The earlier row, sent first, would leave its own data as the last sent.
@@ -692,16 +717,16 @@ func (r *runner) prepare(j *job) error {
 				j.knownCard = e.CardNumber
 				j.fields = withoutField(j.fields, "card_number_generate")
 			}
-			if e.InFlight && !j.named && !r.opt.Force {
+			if e.InFlight && !j.repeatSafe() && !r.opt.Force {
 				j.status = report.StatusUnknown
-				j.errMsg = "a previous run sent this row and got no answer, so it may have created a customer; " +
-					"not sent again (add the customer's code to the row, or use --force)"
+				j.errMsg = "a previous run sent this row and got no answer: " + j.notRepeatedMsg() +
+					" (check the customer; add its code to the row, or use --force)"
 				return r.release(j)
 			}
 		}
 	}
 	r.joinLanes(j)
-	if r.opt.Store != nil && j.id != "" && !j.named {
+	if r.opt.Store != nil && j.id != "" && !j.repeatSafe() {
 		// (work marks it: see mark.)
 		r.toMark = append(r.toMark, j)
 	} else {

@@ -23,7 +23,7 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 	// A row that could create a customer is marked in flight first (the dispatcher
 	// gives such rows to markers: see mark).
 	begun := false
-	if store != nil && !j.named {
+	if store != nil && !j.repeatSafe() {
 		if !r.mark(runCtx, j, store) {
 			return
 		}
@@ -75,11 +75,10 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			r.abandon(j, store, "error")
 			return
 		case api.MaybeProcessed:
-			if !j.named {
-				// A repeat could create a second customer.
+			if !j.repeatSafe() {
+				// A repeat could create a second customer, or add points twice.
 				j.status = report.StatusUnknown
-				j.errMsg = "no usable answer (" + out.Message + "): the customer may have been created; " +
-					"not sent again so as not to create it twice"
+				j.errMsg = "no usable answer (" + out.Message + "): " + j.notRepeatedMsg()
 				// The in-flight marker stays, so that no later run sends this row
 				// again without a code.
 				return
