@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // credentialWords are the phrases of an API error text that name the API user's
@@ -171,17 +172,55 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // sanitize makes an untrusted text fit for a results file and a terminal: every secret
 // (raw or form-encoded) replaced, invalid UTF-8 replaced, control and bidi characters
 // removed, white space collapsed, and at most maxMessageLen characters kept.
+// shortSecret is the length under which a secret is redacted only where it stands as a
+// word of its own: a password "e" redacted inside every word would both garble the
+// message and give the password away, as would a PIN 1234 redacted inside a card number.
+const shortSecret = 8
+
+// redact replaces sec in s with [redacted]: everywhere when sec is long, else only where
+// no letter or digit touches it.
+func redact(s, sec string) string {
+	if len(sec) >= shortSecret {
+		return strings.ReplaceAll(s, sec, redacted)
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(sec) <= len(s); {
+		k := strings.Index(s[i:], sec)
+		if k < 0 {
+			break
+		}
+		start, end := i+k, i+k+len(sec)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if start > 0 && isWordRune(before) || end < len(s) && isWordRune(after) {
+			i = start + 1
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(redacted)
+		last, i = end, end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
 func sanitize(s string, secrets []string) string {
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
 		}
-		s = strings.ReplaceAll(s, sec, redacted)
+		s = redact(s, sec)
 		if enc := url.QueryEscape(sec); enc != sec {
-			s = strings.ReplaceAll(s, enc, redacted)
+			s = redact(s, enc)
 		}
 		if enc := url.PathEscape(sec); enc != sec {
-			s = strings.ReplaceAll(s, enc, redacted)
+			s = redact(s, enc)
 		}
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")

@@ -228,6 +228,16 @@ func TestSanitize(t *testing.T) {
 		{name: "trim", in: "  x  ", want: "x"},
 		{name: "secret", in: "password s3cr3t+/ wrong (s3cr3t%2B%2F)", secrets: []string{"s3cr3t+/"}, want: "password [redacted] wrong ([redacted])"},
 		{name: "long", in: long, want: strings.Repeat("é", maxMessageLen-1) + "…"},
+		{name: "long secret inside a word", in: "keyxs3cr3t+/y", secrets: []string{"s3cr3t+/"}, want: "keyx[redacted]y"},
+		// A short secret only where it stands alone: redacted inside words, it would
+		// garble the message and give itself away.
+		{name: "short password inside words", in: "Card number matches multiple customers", secrets: []string{"e"},
+			want: "Card number matches multiple customers"},
+		{name: "short PIN inside a number", in: "card 5512345678 taken", secrets: []string{"1234"}, want: "card 5512345678 taken"},
+		{name: "short PIN alone", in: "PIN 1234 is wrong (1234)", secrets: []string{"1234"}, want: "PIN [redacted] is wrong ([redacted])"},
+		{name: "short secret whole", in: "1234", secrets: []string{"1234"}, want: "[redacted]"},
+		{name: "short secret next to a letter after", in: "pin=1234x, 1234", secrets: []string{"1234"}, want: "pin=1234x, [redacted]"},
+		{name: "short secret next to accents", in: "é1234é 1234é", secrets: []string{"1234"}, want: "é1234é 1234é"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
