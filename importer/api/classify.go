@@ -25,7 +25,10 @@ var credentialWords = regexp.MustCompile(`(?i)` +
 	`\bauthenticat(e|ed|ion)\b|\bcredentials?\b|\bapi[ _-]?(access[ _-]?)?key\b|` +
 	`\buser_id\b|\baccount_id\b|\buser_password\b|\buser_api_key\b|` +
 	`\bunauthori[sz]ed\b|\bnot authori[sz]ed\b|\baccess denied\b|\bpermission denied\b|` +
-	`\binvalid (user|account)\b|\bunknown (user|account)\b`)
+	`\binvalid (user|account)\b|\bunknown (user|account)\b|` +
+	// The account or the API user refused as a whole.
+	`\baccount (is |has been )?(suspended|disabled|locked|closed|expired|inactive|deactivated|not found)\b|` +
+	`\bapi (user|access)\b|\bip( address)?\b.*\b(whitelist(ed)?|allowlist(ed)?|not allowed|blocked)\b`)
 
 // passwordWords are the words that name a password or a log-in without saying whose.
 // Alone ("Wrong password", "Login failed") they are the credentials'; in a rule about a
@@ -45,8 +48,10 @@ var dataRuleWords = regexp.MustCompile(`(?i)` +
 // a card. The API user's credentials are never spoken of in these terms, so such a text is
 // the row's error even when it also says "password", "access denied" or "account_id"
 // ("Invalid password for this customer", "account_id mismatch on customer record").
-// "customer" is matched anywhere in a word: customer_PIN, customers, customer's.
-var rowWords = regexp.MustCompile(`(?i)customer|\bmembers?\b|\bcard`)
+// "customer" is matched anywhere in a word: customer_PIN, customers, customer's. A user
+// name is the customer's (customer_username: the API user is a user_id), and so are custom
+// fields and the account type.
+var rowWords = regexp.MustCompile(`(?i)customer|\bmembers?\b|\bcard|\buser ?names?\b|custom[ _]?field|\baccount type\b`)
 
 // credentialsWrong reports whether an API error text says the API user's credentials were
 // refused, e.g. "Authentication failed: invalid user_id, user_password or account_id".

@@ -138,8 +138,17 @@ func TestCredentialsWrong(t *testing.T) {
 		{"access denied alone", "Access denied", true},
 		{"access denied upper case", "ACCESS DENIED", true},
 		{"invalid user", "Invalid user", true},
+		{"account suspended", "Account suspended", true},
+		{"account not found", "Account not found", true},
+		{"invalid api user", "Invalid API user", true},
+		{"api access not enabled", "API access not enabled for this user", true},
+		{"ip not whitelisted", "IP address not whitelisted", true},
+		{"ip blocked", "Your IP 10.0.0.1 is blocked", true},
 
 		// A customer's own data: the row's error, the run goes on.
+		{"invalid user name", "Invalid user name", false},
+		{"unknown account type", "Unknown account type", false},
+		{"access denied for custom field", "Access denied for custom field 3", false},
 		{"invalid password for this customer", "Invalid password for this customer", false},
 		{"access denied for this customer", "Access denied for this customer", false},
 		{"account_id mismatch on customer record", "account_id mismatch on customer record", false},
