@@ -340,11 +340,15 @@ func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome
 
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		drain(resp.Body)
 		o.Kind = NotProcessed
 		o.Throttled = code == http.StatusTooManyRequests
 		o.RetryAfter = retryAfter(resp.Header, time.Now())
 		o.Message = statusText()
+		// The API's own words, when it gave an error answer (as for a 500).
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if a, err := parseAnswer(body); err == nil && !a.Success && a.Error != "" {
+			o.Message += ": " + a.Error
+		}
 		return o
 	case code >= 300 && code < 400:
 		drain(resp.Body)

@@ -150,6 +150,8 @@ func TestSendOutcomes(t *testing.T) {
 			want: Outcome{Kind: NotProcessed, HTTPStatus: 429, Throttled: true}},
 		{name: "503", handler: answerWith(503, map[string]string{"Retry-After": "2"}, "maintenance"),
 			want: Outcome{Kind: NotProcessed, HTTPStatus: 503, RetryAfter: 2 * time.Second}, wantMsg: "HTTP 503"},
+		{name: "503 with api error", handler: answerWith(503, nil, `<response status="error"><error>Down for maintenance</error></response>`),
+			want: Outcome{Kind: NotProcessed, HTTPStatus: 503}, wantMsg: "HTTP 503 Service Unavailable: Down for maintenance"},
 		{name: "500", handler: answerWith(500, nil, "oops"),
 			want: Outcome{Kind: MaybeProcessed, HTTPStatus: 500}, wantMsg: "HTTP 500"},
 		{name: "500 with api error", handler: answerWith(500, nil, xmlError),

@@ -78,6 +78,8 @@ type xmlAnswer struct {
 	Status   *string       `xml:"status,attr"`
 	Customer []xmlCustomer `xml:"customer"`
 	Errors   []string      `xml:"error"`
+	// Nested: <errors><error>…</error></errors>, as the JSON form's "errors" list.
+	Nested []string `xml:"errors>error"`
 }
 
 type xmlCustomer struct {
@@ -139,9 +141,9 @@ func parseXMLFull(b []byte) (answer, error) {
 			card = c.CardNumber[0]
 		}
 		return successAnswer(c.Status, c.Code[0], card)
-	case strings.EqualFold(status, "error"), x.Status == nil && len(x.Errors) > 0:
+	case strings.EqualFold(status, "error"), x.Status == nil && len(x.Errors)+len(x.Nested) > 0:
 		var texts []string
-		for _, e := range x.Errors {
+		for _, e := range append(x.Errors, x.Nested...) {
 			if e = strings.TrimSpace(e); e != "" {
 				texts = append(texts, e)
 			}

@@ -34,6 +34,7 @@ func TestParseAnswer(t *testing.T) {
 		{name: "xml error", body: xmlError, want: answer{Error: "Invalid custom_date: use YYYY-MM-DD"}},
 		{name: "xml two errors", body: `<response status="error"><error>a</error><error> b </error></response>`, want: answer{Error: "a; b"}},
 		{name: "xml error without message", body: `<response status="error"></response>`, want: answer{}},
+		{name: "xml nested errors", body: `<response status="error"><errors><error>nested one</error><error>two</error></errors></response>`, want: answer{Error: "nested one; two"}},
 		{name: "xml comment after root", body: xmlNew + "<!-- served by x -->\n", want: answer{Success: true, Status: "new", Code: "1234567890123456"}},
 		{name: "xml cdata code", body: `<response status="success"><customer status="new"><code><![CDATA[55]]></code></customer></response>`, want: answer{Success: true, Status: "new", Code: "55"}},
 		{name: "xml code not digits", body: `<response status="success"><customer status="new"><code>12a</code></customer></response>`, bad: true},
