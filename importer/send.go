@@ -20,8 +20,8 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 	if store == nil || j.id == "" {
 		store = nil
 	}
-	// A row that could create a customer is marked in flight first (the dispatcher
-	// gives such rows to markers: see mark).
+	// A row that could create a customer, or add points, is marked in flight first (the
+	// dispatcher gives such rows to markers: see mark).
 	begun := false
 	if store != nil && !j.repeatSafe() {
 		if !r.mark(runCtx, j, store) {
@@ -117,9 +117,9 @@ func (r *runner) sendOne(ctx context.Context, j *job) api.Outcome {
 // mark takes a row that could create a customer (no code or card number names it)
 // through the two waits before its first request: its turn on the rate limiter, then its
 // mark in flight reaching the disk, so that a crash from then on leaves the row marked
-// as possibly processed. (A row that names its customer needs no mark: repeating it
-// after a crash updates the same customer.) It reports whether the row may be sent;
-// else j.status says why it ends.
+// as possibly processed. (A row whose repeat is safe needs no mark: repeating it after a
+// crash updates the same customer; see repeatSafe.) It reports whether the row may be
+// sent; else j.status says why it ends.
 //
 // The dispatcher gives such rows to markers, which then send them too, so that the
 // workers go on sending other rows while marks are written: a worker that waited on the
