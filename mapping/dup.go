@@ -201,6 +201,7 @@ func (d *DupIndex) checkSeen(rowNumber int, r *Result, fps [3]uint64) (p Problem
 		found = Problem{
 			Field:   dupFields[k],
 			Reason:  fmt.Sprintf("same customer as row %d (same %s) with different data", prevRow, dupWhat[k]),
+			Summary: dupSummary[k],
 			Warning: true,
 		}
 	}
@@ -209,8 +210,14 @@ func (d *DupIndex) checkSeen(rowNumber int, r *Result, fps [3]uint64) (p Problem
 	return found, ok, seen
 }
 
-// dupFields and dupWhat name each identity kind in a warning.
+// dupFields and dupWhat name each identity kind in a warning; dupSummary is the warning
+// as the summary counts it, whichever the earlier row.
 var (
+	dupSummary = [...]string{
+		dupCode: "same customer as an earlier row (same code) with different data",
+		dupCard: "same customer as an earlier row (same card_number) with different data",
+		dupKey:  "same customer as an earlier row (same key) with different data",
+	}
 	dupFields = [...]string{dupCode: "code", dupCard: "card_number", dupKey: ""}
 	dupWhat   = [...]string{dupCode: "code", dupCard: "card_number", dupKey: "key"}
 )

@@ -33,6 +33,9 @@ type Problem struct {
 	Reason  string // the general reason, the same for every row with this problem, e.g. "not a date in DD/MM/YYYY"
 	Value   string // the offending value; empty for secret fields
 	Warning bool   // a warning: the row is sent all the same
+	// Summary is the reason as the run's summary counts it, when Reason names something
+	// of this row only (which earlier row); "" when it is Reason.
+	Summary string
 }
 
 // String renders the problem for the results file's message column.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -75,9 +76,9 @@ func (s *Summary) AddRow(st Status, problems []mapping.Problem) {
 		s.problems = make(map[problemKey]int)
 	}
 	for i, p := range problems {
-		k := problemKey{p.Field, p.Reason, p.Warning}
+		k := problemKey{p.Field, cmp.Or(p.Summary, p.Reason), p.Warning}
 		if slices.ContainsFunc(problems[:i], func(q mapping.Problem) bool {
-			return problemKey{q.Field, q.Reason, q.Warning} == k
+			return problemKey{q.Field, cmp.Or(q.Summary, q.Reason), q.Warning} == k
 		}) {
 			continue
 		}

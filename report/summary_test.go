@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -147,6 +148,29 @@ func TestSummaryProblemCap(t *testing.T) {
 	s.AddRow(StatusInvalid, []mapping.Problem{{Field: "custom_field", Reason: "reason 0"}})
 	if p := s.Problems()[0]; p.Rows != 2 || p.Reason != "reason 0" {
 		t.Errorf("top problem %+v, want reason 0 with 2 rows", p)
+	}
+}
+
+// TestSummaryGroupsBySummary: problems whose Reason names their own earlier row (the
+// duplicate warning) are counted as one kind, by their Summary.
+func TestSummaryGroupsBySummary(t *testing.T) {
+	var s Summary
+	d := mapping.NewDupIndex()
+	defer d.Close()
+	for i := range 300 {
+		for j := range 2 {
+			r := mapping.Result{Identity: mapping.Identity{Key: fmt.Sprint("K", i)}, Hash: [16]byte{byte(j + 1)}}
+			var ps []mapping.Problem
+			if p, warn := d.Check(2*i+j+2, r); warn {
+				ps = append(ps, p)
+			}
+			s.AddRow(StatusValid, ps)
+		}
+	}
+	got := s.Problems()
+	want := []ProblemCount{{Reason: "same customer as an earlier row (same key) with different data", Warning: true, Rows: 300}}
+	if !slices.Equal(got, want) || s.otherProblems != 0 {
+		t.Errorf("problems %+v (%d others), want %+v", got, s.otherProblems, want)
 	}
 }
 
