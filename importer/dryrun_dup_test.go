@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,7 +27,11 @@ func TestDryRunStateDuplicateKey(t *testing.T) {
 
 	o := runOpts(t, env, parseMapping(t, mappingYAML), in)
 	o.DryRun, o.Store = true, openStore(t, statePath, true)
-	mustRun(t, o)
+	res := mustRun(t, o)
+	want := map[string]int{"unchanged": 1, "update_remembered": 1, "send": 1, "not_in_state": 0, "unknown": 0}
+	if !maps.Equal(res.Summary.Predicted, want) {
+		t.Errorf("predicted %v, want %v", res.Summary.Predicted, want)
+	}
 	rows = readResults(t, in+".results.csv")
 	if m := rows[0]["message"]; strings.Contains(m, "would not be sent") || !strings.Contains(m, "would update customer") {
 		t.Errorf("row 2: %q", rows[0]["message"])

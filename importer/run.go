@@ -188,6 +188,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		err = r.send(ctx)
 	}
 	r.sum.Warnings = append(r.sum.Warnings, rd.Warnings()...)
+	if opt.DryRun && opt.Store != nil {
+		r.sum.Predicted = r.predictions()
+	}
 	r.sum.Requests = int(r.requests.Load())
 	r.sum.Retries = int(r.retries.Load())
 	r.sum.Throttled = int(r.throttled.Load())
@@ -266,6 +269,9 @@ type runner struct {
 	rec     *rowRecorder    // writes finished rows (send only; a dry run passes its own)
 	stopped error
 
+	// predicted counts a dry run's valid rows by what the state says a run would do with
+	// them (report.Predictions); written by the dispatcher only.
+	predicted map[string]int
 	// slots, when not nil, holds a token per request on its way (at most --workers):
 	// markers send too (see mark).
 	slots chan struct{}
@@ -403,23 +409,29 @@ func (r *runner) dryRunState(j *job) error {
 		return fmt.Errorf("state: %w", err)
 	}
 	if !ok {
+		r.predictions()["not_in_state"]++
 		return nil
 	}
+	p := r.predictions()
 	switch {
 	case e.InFlight && !((j.named || e.Code != "") && !j.addsEachTime()):
 		// (A remembered code names the row in a real run.)
 		j.msgs = append(j.msgs, "a previous run sent this row and got no answer: it would end unknown")
+		p["unknown"]++
 	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash && j.differs:
 		// The earlier row, sent first, would leave its own data as the last sent.
 		j.code = e.Code
 		j.msgs = append(j.msgs, "unchanged since the last run, but an earlier row of this customer has other data: "+
 			"if that row is sent, this one would be sent after it")
+		p["send"]++
 	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash:
 		j.code = e.Code
 		j.msgs = append(j.msgs, "unchanged since the last run: would not be sent")
+		p["unchanged"]++
 	case j.res.Identity.Code == "" && e.Code != "":
 		j.code = e.Code
 		j.msgs = append(j.msgs, "would update customer "+e.Code+" (code remembered from an earlier run)")
+		p["update_remembered"]++
 	case e.Code != "" && !e.InFlight:
 		j.code = e.Code
 		if r.opt.Force {
@@ -427,8 +439,22 @@ func (r *runner) dryRunState(j *job) error {
 		} else {
 			j.msgs = append(j.msgs, "changed since the last run: would be sent")
 		}
+		p["send"]++
+	default:
+		p["send"]++
 	}
 	return nil
+}
+
+// predictions returns r.predicted, made with every report.Predictions key at 0.
+func (r *runner) predictions() map[string]int {
+	if r.predicted == nil {
+		r.predicted = make(map[string]int, len(report.Predictions))
+		for _, k := range report.Predictions {
+			r.predicted[k] = 0
+		}
+	}
+	return r.predicted
 }
 
 // skipRest reads the rest of the input after a stop: invalid rows still say why, every

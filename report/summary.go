@@ -43,6 +43,9 @@ type Summary struct {
 	Warnings   []string
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Predicted counts, for a dry run with a state, the valid rows by what the state says
+	// a real run would do with them (see Predictions); nil otherwise.
+	Predicted map[string]int
 
 	problems      map[problemKey]int
 	otherProblems int // rows with a problem kind past maxProblemKinds
@@ -51,6 +54,18 @@ type Summary struct {
 type problemKey struct {
 	field, reason string
 	warning       bool
+}
+
+// Predictions are the keys of Summary.Predicted, in the order the summary shows them.
+var Predictions = []string{"unchanged", "update_remembered", "send", "not_in_state", "unknown"}
+
+// predictionText is how the text summary says each prediction.
+var predictionText = map[string]string{
+	"unchanged":         "would be unchanged",
+	"update_remembered": "would update a remembered customer",
+	"send":              "would be sent again (changed)",
+	"not_in_state":      "not in the state yet",
+	"unknown":           "would end unknown",
 }
 
 // ProblemCount is how many rows had one kind of problem.
@@ -162,6 +177,15 @@ func (s *Summary) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "checked in %s, no request sent\n", roundDuration(s.Elapsed))
 	}
+	if s.Predicted != nil {
+		b.WriteString("with the state:")
+		sep := " "
+		for _, k := range Predictions {
+			fmt.Fprintf(&b, "%s%s %s", sep, thousands(s.Predicted[k]), predictionText[k])
+			sep = ", "
+		}
+		b.WriteByte('\n')
+	}
 	if s.Stopped {
 		reason := s.StopReason
 		if reason == "" {
@@ -216,6 +240,7 @@ type summaryJSON struct {
 	Warnings       []string       `json:"warnings"`
 	Problems       []ProblemCount `json:"problems"`
 	OtherProblems  int            `json:"other_problems"`
+	Predicted      map[string]int `json:"predicted,omitempty"`
 	StartedAt      time.Time      `json:"started_at,omitzero"`
 	FinishedAt     time.Time      `json:"finished_at,omitzero"`
 }
@@ -241,6 +266,8 @@ type summaryJSON struct {
 //	    {"field": "key", "reason": "...", "warning": true, "rows": 3}
 //	  ],
 //	  "other_problems": 0,              // problems past the 1,000 kinds tallied
+//	  "predicted": {"unchanged": 940, "update_remembered": 5, "send": 3, "not_in_state": 2, "unknown": 0},
+//	                                    // a dry run with a state only: what a run would do
 //	  "started_at": "2026-11-27T03:00:00Z",  // RFC 3339; left out when unknown
 //	  "finished_at": "2026-11-27T03:03:20Z"
 //	}
@@ -271,6 +298,7 @@ func (s *Summary) WriteJSON(path string) error {
 		Warnings:       warnings,
 		Problems:       s.Problems(),
 		OtherProblems:  s.otherProblems,
+		Predicted:      s.Predicted,
 		StartedAt:      s.StartedAt,
 		FinishedAt:     s.FinishedAt,
 	}

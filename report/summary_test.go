@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +189,32 @@ func TestThousands(t *testing.T) {
 				t.Errorf("thousands(%d) = %q, want %q", tt.n, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSummaryPredicted: a dry run with a state says what a run would do, in the text and
+// in the JSON.
+func TestSummaryPredicted(t *testing.T) {
+	s := Summary{DryRun: true, Rows: 10, Counts: map[Status]int{StatusValid: 10},
+		Predicted: map[string]int{"unchanged": 7, "update_remembered": 1, "send": 1, "not_in_state": 1, "unknown": 0}}
+	var b bytes.Buffer
+	if err := s.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "with the state: 7 would be unchanged, 1 would update a remembered customer, 1 would be sent again (changed), 1 not in the state yet, 0 would end unknown\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("text:\n%s\nwant the line %q", b.String(), want)
+	}
+	path := filepath.Join(t.TempDir(), "s.json")
+	if err := s.WriteJSON(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j struct{ Predicted map[string]int }
+	if err := json.Unmarshal(data, &j); err != nil || j.Predicted["unchanged"] != 7 || len(j.Predicted) != 5 {
+		t.Errorf("json predicted %v (%v)", j.Predicted, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,9 +117,10 @@ func (a *app) validateCmd() *cobra.Command {
 		Use:   "validate [flags] INPUT",
 		Short: "Validate INPUT against the mapping without sending anything (run --dry-run)",
 		Long: `validate does everything run does but the network: it maps and validates every row,
-prints every problem of every invalid row, and writes the results file with each row
-valid or invalid. No request is ever sent. With a state database it also says which
-rows would be unchanged and which would update a remembered customer.
+prints every problem of every invalid row and every warning, and writes the results file
+with each row valid or invalid. No request is ever sent. With a state database the
+results file also says which rows would be unchanged and which would update a remembered
+customer, and the summary counts them.
 
 ` + exitCodesHelp,
 		Args: cobra.ExactArgs(1),
@@ -172,7 +174,11 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 	}
 	if f.dryRun {
 		opt.OnRow = func(number int, st report.Status, msgs []string) {
-			if len(msgs) == 0 {
+			// Invalid rows and warnings: what the state would do with a valid row is in the
+			// results file (a line each would flood a nightly file's million rows).
+			if st != report.StatusInvalid && !slices.ContainsFunc(msgs, func(m string) bool {
+				return strings.HasPrefix(m, "warning: ")
+			}) {
 				return
 			}
 			if bar != nil {
