@@ -246,3 +246,26 @@ func TestSheetOnCSV(t *testing.T) {
 		t.Error("a results file was written")
 	}
 }
+
+// TestValidateWithStatePrintsProblemsOnly: after a run, a dry run with the state prints
+// its invalid rows and warnings, not a line per unchanged row; the summary counts them.
+func TestValidateWithStatePrintsProblemsOnly(t *testing.T) {
+	root := repoRoot(t)
+	dir := t.TempDir()
+	st := filepath.Join(dir, "s.db")
+	m, in := filepath.Join(root, "samples", "mapping.yaml"), filepath.Join(root, "samples", "customers.csv")
+	if code, out, errs := runCLI(t, nil, "run", "--sandbox", "--rate", "0", "--state", st, "--mapping", m,
+		"--results", filepath.Join(dir, "r1.csv"), in); code != 1 {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, nil, "validate", "--state", st, "--mapping", m, "--results", filepath.Join(dir, "r2.csv"), in)
+	if code != 1 {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errs)
+	}
+	if strings.Contains(out, "would not be sent") || !strings.Contains(out, ": invalid: ") {
+		t.Errorf("validate printed:\n%s", out)
+	}
+	if !strings.Contains(out+errs, "with the state: 41 would be unchanged") {
+		t.Errorf("no prediction line in:\n%s%s", out, errs)
+	}
+}
