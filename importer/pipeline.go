@@ -386,8 +386,11 @@ func (r *runner) finishRow(j *job, input []string, extra int) {
 		}
 	}
 	if extra > 0 {
-		j.msgs = append(j.msgs, fmt.Sprintf("warning: %s beyond the header's %s ignored",
-			plural(extra, "cell was", "cells were"), plural(r.width, "column", "columns")))
+		// A problem of the row (first, as it was read first), so that the summary counts it.
+		p := mapping.Problem{Reason: fmt.Sprintf("%s beyond the header's %s ignored",
+			plural(extra, "cell was", "cells were"), plural(r.width, "column", "columns")),
+			Summary: "cells beyond the header's columns ignored", Warning: true}
+		j.res.Problems = append([]mapping.Problem{p}, j.res.Problems...)
 	}
 	for _, p := range j.res.Problems {
 		j.msgs = append(j.msgs, p.String())
