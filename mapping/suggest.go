@@ -54,6 +54,8 @@ var dateCandidates = []string{
 	"YYYY-MM-DD", "YYYYMMDD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY", "DD-MM-YYYY", "MM-DD-YYYY",
 	"YYYY/MM/DD", "YYYY.MM.DD", "DD/MM/YY", "MM/DD/YY", "DD.MM.YY", "DD-MM-YY", "MM-DD-YY",
 	"YYYY-MM-DD HH:mm:ss", "YYYY-MM-DDTHH:mm:ss", "DD/MM/YYYY HH:mm", "MM/DD/YYYY HH:mm",
+	"DD/MM/YYYY HH:mm:ss", "MM/DD/YYYY HH:mm:ss", "DD.MM.YYYY HH:mm", "DD.MM.YYYY HH:mm:ss",
+	"DD-MM-YYYY HH:mm", "YYYY-MM-DD HH:mm",
 }
 
 // Suggest proposes a mapping for a header, from sampled data rows, as YAML that Load
@@ -282,7 +284,7 @@ func detectDateFormat(cells []sheet.Cell) (format, note string) {
 // detectTextDateFormat is detectDateFormat for the text values; mixed says the column also
 // holds date cells, for the note's wording.
 func detectTextDateFormat(texts []string, mixed bool) (format, note string) {
-	what := "sampled dates"
+	what := "dates"
 	if mixed {
 		what = "text values"
 	}
@@ -316,18 +318,31 @@ func detectTextDateFormat(texts []string, mixed bool) (format, note string) {
 	if format == "YYYY-MM-DD" {
 		format = ""
 	}
-	if best[0].ok < len(texts) {
-		note = fmt.Sprintf("%d of %d %s read as %s; check the others", best[0].ok, len(texts), what, best[0].format)
+	var others []string
+	swapped := true // every tied format is the first with day and month swapped
+	for _, b := range best[1:] {
+		others = append(others, b.format)
+		swapped = swapped && b.format == swapDayMonth(best[0].format)
 	}
-	if len(best) > 1 {
-		var others []string
-		for _, b := range best[1:] {
-			others = append(others, b.format)
-		}
-		note = fmt.Sprintf("ambiguous: the %s read as %s and as %s (no sampled day is above 12); %s was picked: check",
+	switch {
+	case len(best) > 1 && swapped && best[0].ok == len(texts):
+		note = fmt.Sprintf("ambiguous: the sampled %s read as %s and as %s (no sampled day is above 12); %s was picked: check",
 			what, best[0].format, strings.Join(others, ", "), best[0].format)
+	case len(best) > 1:
+		note = fmt.Sprintf("only %d of %d sampled %s read as %s, as many as read as %s: one date_format cannot read them all; check",
+			best[0].ok, len(texts), what, best[0].format, strings.Join(others, ", "))
+	case best[0].ok < len(texts):
+		note = fmt.Sprintf("%d of %d sampled %s read as %s; check the others", best[0].ok, len(texts), what, best[0].format)
 	}
 	return format, note
+}
+
+// swapDayMonth returns format with its day and month tokens swapped (DD/MM/YYYY gives
+// MM/DD/YYYY).
+func swapDayMonth(format string) string {
+	r := strings.NewReplacer("DD", "MM", "MM", "DD", "D", "M", "M", "D")
+	// HH:mm's "mm" is minutes: lower case, untouched by the replacer.
+	return r.Replace(format)
 }
 
 // YAML renders the suggestion as a mapping file with explanatory comments.

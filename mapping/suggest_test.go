@@ -146,11 +146,16 @@ func TestDetectDateFormat(t *testing.T) {
 		{"dotted", cells("31.12.1999"), "DD.MM.YYYY", ""},
 		{"two-digit year", cells("31/12/99"), "DD/MM/YY", ""},
 		{"some bad", cells("2015-10-29", "2015-10-30", "soon"), "", "2 of 3"},
-		{"unreadable", cells("soon", "later"), "", "could not read"},
+		{"unreadable", cells("soon", "later"), "", "could not read the sampled dates ("},
+		{"dotted with a time", cells("25.12.1980 10:30", "01.02.1999 08:00"), "DD.MM.YYYY HH:mm", ""},
+		// Two layouts, each reading half: no day/month ambiguity, and one format cannot do.
+		{"mixed iso forms", cells("1985-04-03T00:00:00", "1990-12-25 10:00:00"), "YYYY-MM-DD HH:mm:ss",
+			"only 1 of 2 sampled dates read as YYYY-MM-DD HH:mm:ss, as many as read as YYYY-MM-DDTHH:mm:ss"},
+		{"ambiguous with a time", cells("01/02/2003 10:00", "11/12/1999 09:30"), "DD/MM/YYYY HH:mm", "no sampled day is above 12"},
 		{"date cells", []sheet.Cell{{Kind: sheet.Date, Text: "2020-01-02"}}, "", "real date cells: no date_format needed"},
 		{"date cells and ISO text", append(dateCells(5), cells("2015-10-29")...), "", "5 of 6 sampled values are real date cells"},
 		{"date cells and day-first text", append(dateCells(5), cells("29/10/2015", "")...), "DD/MM/YYYY", "5 of 6 sampled values are real date cells"},
-		{"date cells and bad text", append(dateCells(46), cells("31/02/1985", "1985-07-14", "30/13/1970")...), "", "1 of 3 text values read as YYYY-MM-DD"},
+		{"date cells and bad text", append(dateCells(46), cells("31/02/1985", "1985-07-14", "30/13/1970")...), "", "1 of 3 sampled text values read as YYYY-MM-DD"},
 		{"date cells and unreadable text", append(dateCells(2), cells("soon")...), "", "could not read the sampled text values"},
 		{"empty", nil, "", "no sampled values"},
 	}
