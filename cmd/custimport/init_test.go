@@ -20,7 +20,7 @@ func TestInitSamples(t *testing.T) {
 			reject: []string{`J "City"`, "city: {column: Suburb", "real date cells"}},
 		{input: "customers.xlsx",
 			want: []string{"city: {column: City,", "street2: {column: Suburb,",
-				"46 of 49 sampled values are real date cells: no date_format needed", "1 of 3 text values read as YYYY-MM-DD"},
+				"46 of 49 sampled values are real date cells: no date_format needed", "1 of 3 sampled text values read as YYYY-MM-DD"},
 			reject: []string{`J "City"`, "sampled dates", "date_format:"}},
 	}
 	for _, tt := range tests {
