@@ -408,11 +408,11 @@ func (r *runner) dryRunState(j *job) error {
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
+	p := r.predictions()
 	if !ok {
-		r.predictions()["not_in_state"]++
+		p["not_in_state"]++
 		return nil
 	}
-	p := r.predictions()
 	switch {
 	case e.InFlight && !((j.named || e.Code != "") && !j.addsEachTime()):
 		// (A remembered code names the row in a real run.)
