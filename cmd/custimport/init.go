@@ -115,7 +115,8 @@ const headerScan = 50
 // the first rows is tried as the header line in turn.
 func guessHeaderRow(input string, opt sheet.Options) (int, error) {
 	row, cells, err := guessHeaderRowWith(input, opt)
-	if err != nil || cells >= 2 || opt.Delimiter != 0 || !strings.EqualFold(filepath.Ext(input), ".csv") {
+	ext := strings.ToLower(filepath.Ext(input))
+	if err != nil || cells >= 2 || opt.Delimiter != 0 || ext == ".xlsx" || ext == ".xlsm" {
 		return row, err
 	}
 	for k := 2; k <= 10; k++ {
