@@ -65,14 +65,17 @@ func BenchmarkFinishParallel(b *testing.B) {
 	// One write and fdatasync of a log batch, alone: what a Begin cannot do without.
 	var syncNs float64
 	b.Run("log-sync-1", func(b *testing.B) {
-		g, err := createSegment(filepath.Join(b.TempDir(), "1.db"), 1)
+		g, err := createSegment(filepath.Join(b.TempDir(), "1.db"), 1, "")
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer g.f.Close()
 		batch := make([]byte, 400) // eight records
 		for b.Loop() {
-			if err := g.append(batch); err != nil {
+			if err := g.write(batch); err != nil {
+				b.Fatal(err)
+			}
+			if err := g.sync(); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -554,71 +554,93 @@ func TestViewAcrossCheckpoint(t *testing.T) {
 // TestKilledWorkersOrder kills, with SIGKILL, a process whose workers each loop
 // FinishAsync(last row), Begin(next row), and checks what reopening sees: every Begin
 // that returned is there, a row's mark never outlives the previous row's outcome, so
-// each worker leaves at most one row in flight.
+// each worker leaves at most one row in flight. In the "reserving" helper the workers
+// reserve their rows ahead, so that Begin writes its mark without a sync: the same holds
+// (the process died, the machine did not), and a row reserved but not begun is neither
+// in flight nor reserved.
 func TestKilledWorkersOrder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs processes")
 	}
-	for _, after := range []int{1, 50, 400, 1500} {
-		t.Run(fmt.Sprintf("after-%d-begins", after), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "1.db")
-			cmd := helper(t, "ordering", path)
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			must(t, cmd.Start())
-			acked := map[string]bool{}
-			sc := bufio.NewScanner(stdout)
-			for len(acked) < after && sc.Scan() {
-				var w, i int
-				if _, err := fmt.Sscan(sc.Text(), &w, &i); err != nil {
-					t.Fatalf("helper said %q", sc.Text())
-				}
-				acked[orderingID(w, i)] = true
-			}
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			go io.Copy(io.Discard, stdout) // so that the helper never blocks writing
-			_ = cmd.Wait()
-			if len(acked) < after {
-				t.Fatalf("the helper acknowledged %d Begins, want %d", len(acked), after)
-			}
-
-			s := openTuned(t, path, noCheckpoints)
-			defer s.Close()
-			for id := range acked {
-				if _, ok := mustGet(t, s, id); !ok {
-					t.Errorf("%s: Begin returned, but the state lost it", id)
-				}
-			}
-			inFlight := make([]int, orderingWorkers)
-			rows := 0
-			must(t, s.forEach(func(id []byte, e Entry) error {
-				rows++
-				var w, i int
-				if _, err := fmt.Sscanf(string(id), "key:w%d-%d", &w, &i); err != nil {
-					return fmt.Errorf("identity %q", id)
-				}
-				if i > 0 {
-					if prev, ok := mustGet(t, s, orderingID(w, i-1)); !ok || prev.InFlight {
-						t.Errorf("%s is there, but the row before it is %+v, %v", id, prev, ok)
-					}
-				}
-				if e.InFlight {
-					inFlight[w]++
-				} else if e.Code != strconv.Itoa(i) || e.Status != "new" {
-					t.Errorf("%s = %+v", id, e)
-				}
-				return nil
-			}))
-			for w, n := range inFlight {
-				if n > 1 {
-					t.Errorf("worker %d left %d rows in flight, want at most 1", w, n)
-				}
-			}
-			t.Logf("%d rows acknowledged, %d in the state, in flight per worker %v", len(acked), rows, inFlight)
-		})
+	for _, name := range []string{"ordering", "reserving"} {
+		for _, after := range []int{1, 50, 400, 1500} {
+			t.Run(fmt.Sprintf("%s/after-%d-begins", name, after), func(t *testing.T) {
+				killedWorkers(t, name, after)
+			})
+		}
 	}
+}
+
+func killedWorkers(t *testing.T, name string, after int) {
+	path := filepath.Join(t.TempDir(), "1.db")
+	cmd := helper(t, name, path)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, cmd.Start())
+	acked := map[string]bool{}
+	sc := bufio.NewScanner(stdout)
+	for len(acked) < after && sc.Scan() {
+		var w, i int
+		if _, err := fmt.Sscan(sc.Text(), &w, &i); err != nil {
+			t.Fatalf("helper said %q", sc.Text())
+		}
+		acked[orderingID(w, i)] = true
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	go io.Copy(io.Discard, stdout) // so that the helper never blocks writing
+	_ = cmd.Wait()
+	if len(acked) < after {
+		t.Fatalf("the helper acknowledged %d Begins, want %d", len(acked), after)
+	}
+
+	tune := noCheckpoints
+	tune.boot = machineBootID()
+	s := openTuned(t, path, tune)
+	defer s.Close()
+	for id := range acked {
+		if e, ok := mustGet(t, s, id); !ok || !e.InFlight && e.Code == "" {
+			t.Errorf("%s: Begin returned, but the state lost it: %+v", id, e)
+		}
+	}
+	inFlight := make([]int, orderingWorkers)
+	rows, unbegun := 0, 0
+	must(t, s.forEach(func(id []byte, e Entry) error {
+		rows++
+		var w, i int
+		if _, err := fmt.Sscanf(string(id), "key:w%d-%d", &w, &i); err != nil {
+			return fmt.Errorf("identity %q", id)
+		}
+		switch {
+		case e.Reserved:
+			t.Errorf("%s is still reserved: %+v", id, e)
+		case e.InFlight:
+			inFlight[w]++
+		case e.Code == "" && e.Status == "":
+			// Reserved and never begun: settled as never sent.
+			if name != "reserving" || acked[string(id)] {
+				t.Errorf("%s = %+v", id, e)
+			}
+			unbegun++
+			return nil
+		case e.Code != strconv.Itoa(i) || e.Status != "new":
+			t.Errorf("%s = %+v", id, e)
+		}
+		if i > 0 {
+			if prev, ok := mustGet(t, s, orderingID(w, i-1)); !ok || prev.InFlight {
+				t.Errorf("%s is there, but the row before it is %+v, %v", id, prev, ok)
+			}
+		}
+		return nil
+	}))
+	for w, n := range inFlight {
+		if n > 1 {
+			t.Errorf("worker %d left %d rows in flight, want at most 1", w, n)
+		}
+	}
+	t.Logf("%d rows acknowledged, %d in the state (%d reserved, never begun), in flight per worker %v",
+		len(acked), rows, unbegun, inFlight)
 }
 
 // TestLogWriteFails: once a log write fails, the write waiting for it, every later

@@ -20,7 +20,15 @@ type Entry struct {
 	// InFlight is true from Begin until Finish or Abandon: a request for the identity
 	// may have left without its answer being recorded.
 	InFlight bool
+	// Reserved is true from Reserve until Begin, Finish, Abandon or Unreserve: a request
+	// for the identity is about to leave, and none has yet. Only the run that reserved
+	// the identity sees it set: a Store opened after a crash resolves it (see Reserve).
+	Reserved bool
 }
+
+// empty reports whether e holds nothing: an identity reserved, then cleared, never sent.
+// The state holds no entry for it.
+func (e Entry) empty() bool { return e == Entry{} }
 
 // HasHash reports whether e holds the fingerprint of a successful send.
 func (e Entry) HasHash() bool { return e.Hash != [16]byte{} }
@@ -31,7 +39,7 @@ var ErrBadEntry = errors.New("unreadable state entry")
 // The entry encoding, version 1:
 //
 //	byte     version (1)
-//	byte     flags: flagInFlight | flagHash | flagTime
+//	byte     flags: flagInFlight | flagHash | flagTime | flagReserved
 //	[16]byte hash, when flagHash
 //	varint   seconds since 1970 UTC, when flagTime
 //	uvarint  nanoseconds within the second, when flagTime
@@ -45,7 +53,8 @@ const (
 	flagInFlight = 1 << 0
 	flagHash     = 1 << 1
 	flagTime     = 1 << 2
-	flagsKnown   = flagInFlight | flagHash | flagTime
+	flagReserved = 1 << 3
+	flagsKnown   = flagInFlight | flagHash | flagTime | flagReserved
 )
 
 // appendEntry appends the encoding of e to b.
@@ -53,6 +62,9 @@ func appendEntry(b []byte, e Entry) []byte {
 	var flags byte
 	if e.InFlight {
 		flags |= flagInFlight
+	}
+	if e.Reserved {
+		flags |= flagReserved
 	}
 	if e.HasHash() {
 		flags |= flagHash
@@ -90,6 +102,7 @@ func decodeEntry(b []byte) (Entry, error) {
 	}
 	b = b[2:]
 	e.InFlight = flags&flagInFlight != 0
+	e.Reserved = flags&flagReserved != 0
 	if flags&flagHash != 0 {
 		if len(b) < len(e.Hash) {
 			return e, fmt.Errorf("%w: hash cut short", ErrBadEntry)

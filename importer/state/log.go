@@ -11,15 +11,17 @@ import (
 	"go.uber.org/zap"
 )
 
-// Writes go through the log writer, one goroutine owned by the Store: a write changes the
-// entry in memory and appends its record to a buffer; the writer takes the whole buffer,
-// writes it to the log segment and syncs it once, then wakes every write that was in it.
-// Writes that come while one sync runs go together into the next, so eight workers cost
-// about as many syncs as one. A write that waits and finds no batch being written writes
-// the buffer itself, sparing the hand-over to the writer and back (measured: a send run's
-// Begin waits less). Whoever writes a batch holds Store.syncing, so batches are written
-// one at a time, in order: a batch is acknowledged only once every earlier one is on
-// disk, and the log keeps the order in which writes were made.
+// Writes go through a buffer, then the log segment, then a sync. A write changes the
+// entry in memory and appends its record to the buffer; whoever writes the buffer out
+// takes all of it, so records reach the file in the order they were made. A sync makes
+// everything written before it began durable, and wakes every write that waited for it:
+// writes that come while one sync runs go together into the next, so eight workers cost
+// about as many syncs as one. Syncs are made one at a time by the holder of
+// Store.syncing: the log writer, one goroutine owned by the Store, or a write that waits
+// and finds no sync running, which makes the sync itself, sparing the hand-over to the
+// writer and back. Writing the buffer to the file takes Store.wmu, which no sync holds:
+// a Begin (see Store.Reserve) writes its record to the file while a sync runs, and goes
+// on without waiting for one.
 //
 // The checkpointer, a second goroutine, copies the entries logged into bbolt when enough
 // have gathered (tuning.checkpointEntries identities, or four times as many records), or
@@ -29,12 +31,14 @@ import (
 // frozen entries. Writes go on meanwhile. Few, large checkpoints cost less than many
 // small ones: each rewrites every bbolt page its keys fall on.
 
-// walBatch is a group of writes that reach the disk with one sync.
+// walBatch is a group of records written to the log together; it is done once a sync
+// made them durable, or their write or sync failed.
 type walBatch struct {
 	done    chan struct{} // closed once the batch is durable or failed
 	err     error         // set before done is closed
 	records int
 	async   bool // holds FinishAsync writes: a failure goes to Flush
+	waited  bool // a write waits for it: sync it at once, not within asyncDelay
 }
 
 func newBatch() *walBatch { return &walBatch{done: make(chan struct{})} }
@@ -45,75 +49,236 @@ type rotation struct {
 	old    int              // the segment that held their records
 }
 
+// writeMode is how far a write goes before it returns.
+type writeMode int
+
+const (
+	// durable: the record is synced (Finish, Abandon).
+	durable writeMode = iota
+	// queued: the record waits in the buffer for commit (Reserve's records).
+	queued
+	// lazy: the record joins a sync within tuning.asyncDelay (FinishAsync, Unreserve).
+	lazy
+	// begin: Begin's; written if the entry is reserved and a crashed run's log can be
+	// trusted (see Store.Reserve), else durable.
+	begin
+	// written: the record is in the log file, not yet synced.
+	written
+)
+
 // write makes the change to id's entry (change(old), or e when change is nil) in memory
-// and queues its log record. The returned batch is done when the record is durable.
-func (s *Store) write(id string, e Entry, change func(old Entry) Entry, async bool) (*walBatch, error) {
-	if s.readOnly {
-		return nil, fmt.Errorf("state %q: %w", s.path, ErrReadOnly)
+// and queues its log record. The returned batch is done when the record is durable; it
+// is nil for a record the write took only as far as the file.
+func (s *Store) write(id string, e Entry, change func(old Entry) Entry, mode writeMode) (*walBatch, error) {
+	if err := s.checkWrite(id); err != nil {
+		return nil, err
 	}
-	if id == "" || len(id) > maxIdentity {
-		return nil, fmt.Errorf("%w: %d bytes", ErrIdentity, len(id))
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, ErrClosed
-	}
-	if s.walErr != nil {
-		err := s.walErr
-		s.mu.Unlock()
+	if err := s.lockForWrite(); err != nil {
 		return nil, err
 	}
 	if change != nil {
 		// Under mu, so that two writes to one identity cannot lose one another.
 		old, ok := s.pendingLocked(id)
 		if !ok {
-			old = s.stored(id)
+			var err error
+			if old, err = s.storedForWrite(id); err != nil {
+				return nil, err
+			}
+		}
+		if mode == begin {
+			mode = durable
+			if old.Reserved && s.tune.boot != "" {
+				mode = written
+			}
 		}
 		e = change(old)
 	}
+	b, full := s.putLocked(id, e, mode)
+	switch mode {
+	case durable:
+		if !s.syncing && s.rotateTo == nil {
+			// No sync runs: make it here rather than wake the log writer.
+			s.syncing = true
+			s.mu.Unlock()
+			s.syncOut()
+		} else {
+			s.mu.Unlock()
+			s.kickWriter(s.kick)
+		}
+	case queued:
+		s.mu.Unlock()
+	case lazy:
+		// FinishAsync waits up to asyncDelay for the next write that waits, to share its
+		// sync.
+		s.mu.Unlock()
+		s.kickWriter(s.lazyKick)
+	case written:
+		s.mu.Unlock()
+		s.wmu.Lock()
+		// The record is in the file once this returns, written here or by the write
+		// that took the buffer before (it held wmu until its write ended).
+		err := s.writeOut()
+		s.wmu.Unlock()
+		s.kickWriter(s.lazyKick)
+		s.kickCheckpointer(full)
+		return nil, err
+	}
+	s.kickCheckpointer(full)
+	return b, nil
+}
+
+// checkWrite returns why id cannot be written, if it cannot.
+func (s *Store) checkWrite(id string) error {
+	if s.readOnly {
+		return fmt.Errorf("state %q: %w", s.path, ErrReadOnly)
+	}
+	if id == "" || len(id) > maxIdentity {
+		return fmt.Errorf("%w: %d bytes", ErrIdentity, len(id))
+	}
+	return nil
+}
+
+// lockForWrite takes mu, unless the Store refuses writes (closed, or its log failed).
+func (s *Store) lockForWrite() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.walErr != nil {
+		err := s.walErr
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// storedForWrite returns the entry of id, which is not pending, as bbolt holds it, for a
+// write to change. The caller holds mu; storedForWrite releases it while it reads bbolt,
+// and holds it again when it returns, with the Store still taking writes, unless it
+// returns an error. (A bbolt read must not begin under mu: it waits for a checkpoint
+// that waits to grow bbolt's map, which waits for the reads open, and a View open reads
+// pending entries, under mu.) An entry written meanwhile is returned as written; one
+// written and checkpointed meanwhile is read again.
+func (s *Store) storedForWrite(id string) (Entry, error) {
+	ids := [1]string{id}
+	es, err := s.storedForWrites(ids[:])
+	return es[0], err
+}
+
+// storedForWrites is storedForWrite for a group of identities, in one read transaction.
+func (s *Store) storedForWrites(ids []string) ([]Entry, error) {
+	out := make([]Entry, len(ids))
+	for {
+		dropped := s.dropped
+		s.mu.Unlock()
+		reads := storedReads{s: s}
+		for i, id := range ids {
+			out[i] = reads.get(id)
+		}
+		reads.close()
+		if err := s.lockForWrite(); err != nil {
+			return nil, err
+		}
+		if s.dropped == dropped {
+			break
+		}
+	}
+	for i, id := range ids {
+		if e, ok := s.pendingLocked(id); ok {
+			out[i] = e
+		}
+	}
+	return out, nil
+}
+
+// putLocked makes e id's entry in memory and queues its log record in the open batch,
+// which it returns; full: a checkpoint is due. The caller holds mu.
+func (s *Store) putLocked(id string, e Entry, mode writeMode) (b *walBatch, full bool) {
 	if _, ok := s.active[id]; !ok {
 		s.pendingN.Add(1)
 	}
 	s.active[id] = e
+	if e.Reserved {
+		s.reserved[id] = struct{}{}
+	} else {
+		delete(s.reserved, id)
+	}
 	s.buf = appendRecord(s.buf, id, e)
-	b := s.batch
+	b = s.batch
 	b.records++
-	b.async = b.async || async
+	b.async = b.async || mode == lazy
+	b.waited = b.waited || mode == durable || mode == queued
 	s.logged++
-	full := len(s.active) == s.tune.checkpointEntries || s.logged == s.maxLogged()
-	if !async && !s.syncing && s.rotateTo == nil {
-		// The log writer is idle: write the batch here rather than wake it.
-		s.syncing = true
-		s.writeBatchLocked()
-		if full {
-			select {
-			case s.cpKick <- struct{}{}:
-			default:
-			}
-		}
-		return b, nil
+	return b, len(s.active) == s.tune.checkpointEntries || s.logged == s.maxLogged()
+}
+
+// storedReads reads entries from bbolt in one read transaction, begun at the first
+// read: Reserve reads a whole group's.
+type storedReads struct {
+	s   *Store
+	tx  *bolt.Tx
+	err error
+}
+
+// get is Store.stored in the shared transaction.
+func (r *storedReads) get(id string) Entry {
+	if r.tx == nil && r.err == nil {
+		r.tx, r.err = r.s.db.Begin(false)
 	}
-	s.mu.Unlock()
-	// A write that waits goes to disk at once. FinishAsync waits up to asyncDelay for the
-	// next write that waits, to share its sync: a send run's worker calls Begin right
-	// after it, and a Begin that finds the log writer idle waits one sync, not one and a
-	// half on average.
-	wake := s.kick
-	if async {
-		wake = s.lazyKick
+	if r.err != nil {
+		return r.s.stored(id)
 	}
+	var e Entry
+	err := func() (err error) {
+		defer r.s.recoverCorrupt(&err)
+		e, _, err = r.s.get(r.tx.Bucket(bucketEntries), id)
+		return err
+	}()
+	if err != nil {
+		r.s.log.Warn("replacing an unreadable state entry", zap.Error(err))
+		return Entry{}
+	}
+	return e
+}
+
+func (r *storedReads) close() {
+	if r.tx != nil {
+		_ = r.tx.Rollback()
+	}
+}
+
+func (s *Store) kickWriter(c chan struct{}) {
 	select {
-	case wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
-	if full {
-		select {
-		case s.cpKick <- struct{}{}:
-		default:
-		}
+}
+
+func (s *Store) kickCheckpointer(full bool) {
+	if !full {
+		return
 	}
-	return b, nil
+	select {
+	case s.cpKick <- struct{}{}:
+	default:
+	}
+}
+
+// commit makes b durable, with every record queued before it, and returns its error.
+func (s *Store) commit(b *walBatch) error {
+	s.mu.Lock()
+	b.waited = true
+	if !s.syncing && s.rotateTo == nil && !s.closed {
+		s.syncing = true
+		s.mu.Unlock()
+		s.syncOut()
+	} else {
+		s.mu.Unlock()
+		s.kickWriter(s.kick)
+	}
+	<-b.done
+	return b.err
 }
 
 // stored reads id's entry from bbolt; an unreadable or missing one reads as empty.
@@ -134,16 +299,16 @@ func (s *Store) stored(id string) Entry {
 	return e
 }
 
-// wait returns once b is durable, with its error.
+// wait returns once b is durable, with its error; a nil b was written as far as it goes.
 func (s *Store) wait(b *walBatch, err error) error {
-	if err != nil {
+	if err != nil || b == nil {
 		return err
 	}
 	<-b.done
 	return b.err
 }
 
-// logWriter writes the log until the Store closes, then writes what is left.
+// logWriter syncs the log when woken, until the Store closes, then syncs what is left.
 func (s *Store) logWriter() {
 	defer s.workers.Done()
 	lazy := time.NewTimer(time.Hour)
@@ -163,10 +328,10 @@ func (s *Store) logWriter() {
 			armed = false
 		case <-s.quit:
 			// Close refuses new writes before quit closes: this takes the last ones,
-			// once a write leading a batch has finished.
+			// once a write making a sync has finished.
 			for {
 				s.mu.Lock()
-				busy, left := s.syncing, len(s.buf) > 0 || s.rotateTo != nil
+				busy, left := s.syncing, len(s.buf) > 0 || len(s.unsynced) > 0 || s.rotateTo != nil
 				s.mu.Unlock()
 				if !busy && !left {
 					return
@@ -175,87 +340,180 @@ func (s *Store) logWriter() {
 					time.Sleep(50 * time.Microsecond)
 					continue
 				}
-				s.writeBatch()
+				s.trySync()
 			}
 		}
-		s.writeBatch()
+		s.trySync()
 	}
 }
 
-// writeBatch writes the buffered records to the log and syncs them, and switches to a new
-// segment when the checkpointer asked for one.
-func (s *Store) writeBatch() {
+// trySync syncs the log unless a sync runs already.
+func (s *Store) trySync() {
 	s.mu.Lock()
 	if s.syncing {
 		s.mu.Unlock()
 		return
 	}
 	s.syncing = true
-	s.writeBatchLocked()
+	s.mu.Unlock()
+	s.syncOut()
 }
 
-// writeBatchLocked is writeBatch for the holder of the syncing token, with mu held; it
-// releases both.
-func (s *Store) writeBatchLocked() {
-	next := s.rotateTo
-	if len(s.buf) == 0 && next == nil {
-		s.syncing = false
-		s.mu.Unlock()
-		return
+// takeBuf takes the buffered records and the batch they belong to (nil when there are
+// none). The caller holds mu.
+func (s *Store) takeBuf() ([]byte, *walBatch) {
+	if len(s.buf) == 0 {
+		return nil, nil
 	}
 	buf, b := s.buf, s.batch
 	s.buf, s.spare = s.spare[:0], nil
 	s.batch = newBatch()
 	s.last = b
+	return buf, b
+}
+
+// giveBack keeps buf, written, for the next takeBuf. The caller holds mu.
+func (s *Store) giveBack(buf []byte) {
+	if buf != nil && cap(buf) <= 1<<20 {
+		s.spare = buf[:0]
+	}
+}
+
+// failLocked notes err, a failed write or sync of the log: every later write fails too.
+// The caller holds mu.
+func (s *Store) failLocked(err error) {
+	if s.walErr == nil {
+		s.walErr = err
+	}
+}
+
+// writeOut writes the buffered records to the log segment without a sync; their batch
+// then waits for the next sync. The caller holds wmu. It returns the log's error, if it
+// has failed.
+func (s *Store) writeOut() error {
+	s.mu.Lock()
+	buf, b := s.takeBuf()
+	err := s.walErr
+	s.mu.Unlock()
+	var werr error
+	if b != nil && err == nil {
+		if s.seg == nil {
+			werr = ErrClosed
+		} else if werr = s.seg.write(buf); werr != nil {
+			werr = fmt.Errorf("write state log %q: %w", s.seg.path, werr)
+		}
+	}
+	s.mu.Lock()
+	s.giveBack(buf)
+	if werr != nil {
+		s.failLocked(werr)
+		if b.async {
+			s.noteAsyncLocked(werr)
+		}
+	}
+	err = s.walErr
+	if b != nil && err == nil {
+		s.unsynced = append(s.unsynced, b)
+	}
+	s.mu.Unlock()
+	if b != nil && err != nil {
+		b.err = err
+		close(b.done)
+	}
+	return err
+}
+
+// syncOut writes the buffered records and syncs the log segment, switching to a new one
+// when the checkpointer asked: every batch written before the sync began is then done.
+// The caller holds the syncing token; syncOut gives it back.
+func (s *Store) syncOut() {
+	s.wmu.Lock()
+	s.mu.Lock()
+	next := s.rotateTo
+	buf, b := s.takeBuf()
 	var frozen map[string]Entry
 	if next != nil {
+		// The records written so far are the old segment's; their entries, frozen, go
+		// to bbolt.
 		s.rotateTo = nil
 		frozen = s.active
 		s.frozen = frozen
 		s.active = make(map[string]Entry, len(frozen))
 		s.logged = 0
 	}
+	batches := s.unsynced
+	s.unsynced = nil
+	err := s.walErr
 	s.mu.Unlock()
-
-	var err error
-	if len(buf) > 0 {
-		if err = s.seg.append(buf); err != nil {
-			err = fmt.Errorf("write state log %q: %w", s.seg.path, err)
-		}
-		s.commits.Add(1)
-		s.writes.Add(int64(b.records))
+	if b != nil {
+		batches = append(batches, b)
 	}
+	seg := s.seg
+	if b != nil && err == nil {
+		if err = seg.write(buf); err != nil {
+			err = fmt.Errorf("write state log %q: %w", seg.path, err)
+		}
+	}
+	synced := false
 	if next != nil {
-		old := s.seg
-		if cerr := old.f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("write state log %q: %w", old.path, cerr)
+		// The old segment is synced before the switch: a batch is done only once durable.
+		if err == nil && len(batches) > 0 {
+			if err = seg.sync(); err != nil {
+				err = fmt.Errorf("sync state log %q: %w", seg.path, err)
+			}
+			synced = true
+		}
+		if cerr := seg.f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("write state log %q: %w", seg.path, cerr)
 		}
 		s.seg = next
-		s.rotated <- rotation{frozen: frozen, old: old.n}
+	}
+	s.wmu.Unlock()
+	if next != nil {
+		s.rotated <- rotation{frozen: frozen, old: seg.n}
+	}
+	if len(batches) > 0 && !synced && err == nil {
+		// Outside wmu: Begins write to the file meanwhile.
+		if err = seg.sync(); err != nil {
+			err = fmt.Errorf("sync state log %q: %w", seg.path, err)
+		}
+		synced = true
+	}
+	records := 0
+	async := false
+	for _, b := range batches {
+		records += b.records
+		async = async || b.async
+	}
+	if synced {
+		s.commits.Add(1)
+		s.writes.Add(int64(records))
 	}
 
 	s.mu.Lock()
+	s.giveBack(buf)
 	if err != nil {
-		if s.walErr == nil {
-			s.walErr = err
-		}
-		if b.async {
+		s.failLocked(err)
+		if async {
 			s.noteAsyncLocked(err)
 		}
 	}
-	if cap(buf) <= 1<<20 {
-		s.spare = buf[:0]
-	}
 	s.syncing = false
-	more := len(s.buf) > 0 || s.rotateTo != nil
+	now := s.rotateTo != nil || len(s.buf) > 0 && s.batch.waited
+	for _, u := range s.unsynced {
+		now = now || u.waited
+	}
+	later := len(s.buf) > 0 || len(s.unsynced) > 0
 	s.mu.Unlock()
-	b.err = err
-	close(b.done)
-	if more {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+	for _, b := range batches {
+		b.err = err
+		close(b.done)
+	}
+	switch {
+	case now:
+		s.kickWriter(s.kick)
+	case later:
+		s.kickWriter(s.lazyKick)
 	}
 }
 
@@ -286,7 +544,7 @@ func (s *Store) checkpointer(segN int) {
 			if !s.checkpointDue(since) {
 				continue
 			}
-			seg, err := createSegment(s.path, segN+1)
+			seg, err := createSegment(s.path, segN+1, s.tune.boot)
 			if err != nil {
 				s.log.Warn("cannot checkpoint the state; will retry", zap.Error(err))
 				retryAt = time.Now().Add(s.tune.checkpointAge)
@@ -352,6 +610,7 @@ func (s *Store) dropFrozen() bool {
 	s.mu.Lock()
 	s.pendingN.Add(-int64(len(s.frozen)))
 	s.frozen = nil
+	s.dropped++
 	s.mu.Unlock()
 	s.views.Unlock()
 	return true
@@ -375,7 +634,14 @@ func (s *Store) apply(m map[string]Entry) error {
 		b := tx.Bucket(bucketEntries)
 		start := 0
 		for i, id := range ids {
-			if err := b.Put([]byte(id), vals[start:ends[i]:ends[i]]); err != nil {
+			var err error
+			if m[id].empty() {
+				// Reserved, then cleared: nothing to keep, nor an earlier reservation.
+				err = b.Delete([]byte(id))
+			} else {
+				err = b.Put([]byte(id), vals[start:ends[i]:ends[i]])
+			}
+			if err != nil {
 				return err
 			}
 			start = ends[i]
@@ -389,6 +655,7 @@ func (s *Store) apply(m map[string]Entry) error {
 // fails the log stays, for the next Open to fold in.
 func (s *Store) finalCheckpoint() error {
 	var errs []error
+	s.wmu.Lock()
 	for _, seg := range []*segment{s.seg, s.rotateTo} {
 		if seg != nil {
 			if err := seg.f.Close(); err != nil {
@@ -397,9 +664,19 @@ func (s *Store) finalCheckpoint() error {
 		}
 	}
 	s.seg, s.rotateTo = nil, nil
-	m := make(map[string]Entry, len(s.frozen)+len(s.active))
+	s.wmu.Unlock()
+	m := make(map[string]Entry, len(s.frozen)+len(s.active)+len(s.reserved))
 	maps.Copy(m, s.frozen)
 	maps.Copy(m, s.active)
+	// An identity still reserved had no request sent: this run began none for it.
+	for id := range s.reserved {
+		e, ok := m[id]
+		if !ok {
+			e = s.stored(id)
+		}
+		e.Reserved = false
+		m[id] = e
+	}
 	if err := s.apply(m); err != nil {
 		return errors.Join(append(errs, err)...)
 	}

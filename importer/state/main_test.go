@@ -27,9 +27,10 @@ func TestMain(m *testing.M) {
 
 func runHelper(name, path string) int {
 	tune := defaultTuning()
-	if name == "ordering" {
+	if name == "ordering" || name == "reserving" {
 		// Checkpoints every few milliseconds, so that kills land in and around them.
-		tune = tuning{checkpointEntries: 64, checkpointAge: 5 * time.Millisecond, checkpointTick: time.Millisecond, asyncDelay: time.Millisecond}
+		tune = tuning{checkpointEntries: 64, checkpointAge: 5 * time.Millisecond, checkpointTick: time.Millisecond,
+			asyncDelay: time.Millisecond, boot: machineBootID()}
 	}
 	s, err := open(path, Options{}, tune)
 	if err != nil {
@@ -61,7 +62,11 @@ func runHelper(name, path string) int {
 	case "ordering":
 		// Workers as importer.runner drives them, until killed: FinishAsync of the
 		// last row, then Begin of the next. "w i" on stdout: Begin(w, i) returned.
-		return orderingHelper(s)
+		return orderingHelper(s, 0)
+	case "reserving":
+		// The same, with each worker's rows reserved reserveAhead at a time before
+		// their Begins.
+		return orderingHelper(s, reserveAhead)
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper %q\n", name)
 	return 1
@@ -72,12 +77,27 @@ const orderingWorkers = 8
 
 func orderingID(w, i int) string { return fmt.Sprintf("key:w%d-%06d", w, i) }
 
-func orderingHelper(s *Store) int {
+// reserveAhead is how many rows the reserving helper's workers reserve at a time.
+const reserveAhead = 5
+
+// orderingHelper runs orderingWorkers workers until killed. With ahead > 0, each
+// reserves its next ahead rows before it begins the first of them.
+func orderingHelper(s *Store, ahead int) int {
 	out := make(chan string, 1024)
 	errs := make(chan error, orderingWorkers)
 	for w := range orderingWorkers {
 		go func() {
 			for i := 0; ; i++ {
+				if ahead > 0 && i%ahead == 0 {
+					ids := make([]string, ahead)
+					for k := range ids {
+						ids[k] = orderingID(w, i+k)
+					}
+					if err := s.Reserve(ids); err != nil {
+						errs <- err
+						return
+					}
+				}
 				if i > 0 {
 					s.FinishAsync(orderingID(w, i-1), Entry{Code: fmt.Sprint(i - 1), Status: "new"})
 				}

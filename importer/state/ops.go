@@ -16,7 +16,7 @@ import (
 func (s *Store) Get(id string) (e Entry, ok bool, err error) {
 	e, ok, err = s.pending(id)
 	if ok || err != nil {
-		return e, ok, err
+		return e, ok && !e.empty(), err
 	}
 	if s.db == nil {
 		return s.emptyRead()
@@ -29,7 +29,8 @@ func (s *Store) Get(id string) (e Entry, ok bool, err error) {
 	return e, ok, s.readError(err)
 }
 
-// pending returns the entry of id written but not yet checkpointed into bbolt.
+// pending returns the entry of id written but not yet checkpointed into bbolt. An empty
+// one (a reservation cleared) stands for no entry, over any bbolt holds.
 func (s *Store) pending(id string) (Entry, bool, error) {
 	if s.pendingN.Load() == 0 {
 		// Nothing pending; a write this misses began after the read did. (On a closed
@@ -95,7 +96,7 @@ type Reader struct {
 // Get is Store.Get inside the Reader's transaction.
 func (r *Reader) Get(id string) (Entry, bool, error) {
 	if e, ok, err := r.s.pending(id); ok || err != nil {
-		return e, ok, err
+		return e, ok && !e.empty(), err
 	}
 	return r.s.get(r.b, id)
 }
@@ -128,7 +129,7 @@ func (r *Reader) GetEach(ids []string, fn func(i int, e Entry, ok bool, err erro
 		id := ids[i]
 		if pending {
 			if e, ok, err := r.s.pending(id); ok || err != nil {
-				fn(i, e, ok, err)
+				fn(i, e, ok && !e.empty(), err)
 				continue
 			}
 		}
@@ -190,29 +191,109 @@ func (s *Store) View(fn func(r *Reader) error) (err error) {
 	return s.readError(err)
 }
 
-// Begin durably marks the identity in flight, keeping everything else it holds: call it
-// before the request leaves. A crash before Finish or Abandon leaves InFlight true.
+// Reserve durably marks each identity reserved: a request for it is about to leave.
+// Call it ahead, for a group of rows at once (one sync for all), then Begin for each
+// just before its request leaves.
+//
+// Reserving is what lets Begin go without waiting for the disk. Begin of a reserved
+// identity writes its mark in flight to the log file and returns without a sync, which
+// is enough against a crash of the process: what a process wrote stays in the operating
+// system's cache, which the next Open reads as the file. It is not against a crash of the
+// machine, which loses what no sync reached: a request could have left with its mark lost.
+// So the next Open settles an identity left reserved by the run before it by how that
+// run ended. If it wrote its log since the machine last started (its log segments carry
+// the boot id, and it is this boot's), its whole log is there: a reserved identity that
+// has no mark in flight in it had no request sent, and is reserved no more. Otherwise,
+// or where the boot id cannot be known (outside Linux), a reserved identity may have
+// had its request sent, and is in flight. So a crash of the process leaves in flight
+// only what had begun, and a crash of the machine what had been reserved.
+//
+// Where the boot id cannot be known, Begin waits for the disk as without Reserve.
+func (s *Store) Reserve(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	for _, id := range ids {
+		if err := s.checkWrite(id); err != nil {
+			return err
+		}
+	}
+	if err := s.lockForWrite(); err != nil {
+		return err
+	}
+	// The entries not pending are read from bbolt, outside mu (see storedForWrite).
+	var unread []string
+	for _, id := range ids {
+		if _, ok := s.pendingLocked(id); !ok {
+			unread = append(unread, id)
+		}
+	}
+	stored := map[string]Entry{}
+	if len(unread) > 0 {
+		es, err := s.storedForWrites(unread)
+		if err != nil {
+			return err
+		}
+		for i, id := range unread {
+			stored[id] = es[i]
+		}
+	}
+	var b *walBatch
+	full := false
+	for _, id := range ids {
+		e, ok := s.pendingLocked(id)
+		if !ok {
+			e = stored[id]
+		}
+		e.Reserved = true
+		var f bool
+		b, f = s.putLocked(id, e, queued)
+		full = full || f
+	}
+	s.mu.Unlock()
+	s.kickCheckpointer(full)
+	return s.commit(b)
+}
+
+// Unreserve clears the reservation of an identity whose request will not be sent (the
+// run stopped first), without waiting for the disk: a crash before its record is synced
+// leaves the reservation to the next Open to settle.
+func (s *Store) Unreserve(id string) {
+	if _, err := s.write(id, Entry{}, func(old Entry) Entry {
+		old.Reserved = false
+		return old
+	}, lazy); err != nil {
+		s.mu.Lock()
+		s.noteAsyncLocked(err)
+		s.mu.Unlock()
+	}
+}
+
+// Begin marks the identity in flight, keeping everything else it holds: call it before
+// the request leaves. A crash before Finish or Abandon leaves InFlight true. Of a
+// reserved identity the mark is written to the log file, which is enough against a crash
+// of the process (see Reserve); else it is durable when Begin returns.
 func (s *Store) Begin(id string) error {
 	return s.wait(s.write(id, Entry{}, func(old Entry) Entry {
-		old.InFlight = true
+		old.InFlight, old.Reserved = true, false
 		return old
-	}, false))
+	}, begin))
 }
 
 // Finish durably records the outcome of a request, replacing the entry with e and clearing
 // InFlight. A zero e.Time is set to the store's clock.
 func (s *Store) Finish(id string, e Entry) error {
-	return s.wait(s.write(id, s.stamp(e), nil, false))
+	return s.wait(s.write(id, s.stamp(e), nil, durable))
 }
 
-// FinishAsync is Finish without the wait: the outcome joins the next write of the log
-// (within a few milliseconds) and FinishAsync returns at once; reads see it at once. Flush waits until every such
+// FinishAsync is Finish without the wait: the outcome joins the next sync of the log
+// (within tuning.asyncDelay) and FinishAsync returns at once; reads see it at once. Flush waits until every such
 // write is on disk and reports the first that failed; Close flushes too. A crash before
 // that write leaves the entry as it was (in flight, if Begin marked it). Writes reach the
-// disk in the order they were made: a write that returned (Begin, Finish, Abandon) made
-// every earlier FinishAsync durable too.
+// file in the order they were made: a write that returned (Begin, Finish, Abandon) put
+// every earlier FinishAsync in the file too, and made it durable if it waited for the disk.
 func (s *Store) FinishAsync(id string, e Entry) {
-	if _, err := s.write(id, s.stamp(e), nil, true); err != nil {
+	if _, err := s.write(id, s.stamp(e), nil, lazy); err != nil {
 		s.mu.Lock()
 		s.noteAsyncLocked(err)
 		s.mu.Unlock()
@@ -225,7 +306,7 @@ func (s *Store) stamp(e Entry) Entry {
 		e.Time = s.now()
 	}
 	e.Time = e.Time.UTC()
-	e.InFlight = false
+	e.InFlight, e.Reserved = false, false
 	return e
 }
 
@@ -234,18 +315,16 @@ func (s *Store) stamp(e Entry) Entry {
 func (s *Store) Flush() error {
 	s.mu.Lock()
 	b := s.last
-	waiting := len(s.buf) > 0
-	if waiting {
+	if len(s.buf) > 0 {
 		b = s.batch
+	}
+	waiting := b != nil && !isDone(b)
+	if waiting {
+		b.waited = true
 	}
 	s.mu.Unlock()
 	if waiting {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
-	}
-	if b != nil {
+		s.kickWriter(s.kick)
 		<-b.done
 	}
 	s.mu.Lock()
@@ -264,11 +343,21 @@ func (s *Store) noteAsyncLocked(err error) {
 func (s *Store) Abandon(id string, status string) error {
 	now := s.now().UTC()
 	return s.wait(s.write(id, Entry{}, func(old Entry) Entry {
-		old.InFlight = false
+		old.InFlight, old.Reserved = false, false
 		old.Status = status
 		old.Time = now
 		return old
-	}, false))
+	}, durable))
+}
+
+// isDone reports whether b is done.
+func isDone(b *walBatch) bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Stats are counts over the whole state.
@@ -315,8 +404,10 @@ func (s *Store) forEach(fn func(id []byte, e Entry) error) (err error) {
 	// pendingBefore calls fn for the pending entries before id ("" : all that are left).
 	pendingBefore := func(id []byte) error {
 		for ; next < len(ids) && (id == nil || ids[next] < string(id)); next++ {
-			if err := fn([]byte(ids[next]), pend[ids[next]]); err != nil {
-				return err
+			if e := pend[ids[next]]; !e.empty() {
+				if err := fn([]byte(ids[next]), e); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -341,6 +432,9 @@ func (s *Store) forEach(fn func(id []byte, e Entry) error) (err error) {
 				e, err := decodeEntry(v)
 				if err != nil {
 					return fmt.Errorf("state %q, identity %q: %w", s.path, k, err)
+				}
+				if e.empty() {
+					return nil
 				}
 				return fn(k, e)
 			}); err != nil {

@@ -4,6 +4,7 @@ package state
 
 import (
 	"os"
+	"strings"
 	"syscall"
 )
 
@@ -38,4 +39,17 @@ func onFD(f *os.File, call func(fd int) error) error {
 		return err
 	}
 	return serr
+}
+
+// machineBootID returns the id Linux gives this boot of the machine ("" if unreadable).
+func machineBootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	id := strings.TrimSpace(string(b))
+	if len(id) == 0 || len(id) > walBootLen || strings.ContainsFunc(id, func(r rune) bool { return r < '!' || r > '~' }) {
+		return ""
+	}
+	return id
 }

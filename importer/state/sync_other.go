@@ -12,3 +12,7 @@ func fdatasync(f *os.File) error { return f.Sync() }
 
 // preallocate is not supported here: the log grows as it is written.
 func preallocate(*os.File, int64) error { return errors.ErrUnsupported }
+
+// machineBootID is unknown here: a Store cannot tell a crashed process from a stopped
+// machine, and waits for the disk before every request (see Store.Reserve).
+func machineBootID() string { return "" }

@@ -24,7 +24,12 @@ import (
 // after a crash the next read-write Open folds the segments into bbolt before anything
 // else, and a read-only Open reads them into memory without writing.
 //
-// A segment is a 16-byte header followed by records:
+// A segment is a 64-byte header followed by records. The header is walHeaderV2 and then
+// the boot id of the machine that wrote the segment (Linux's
+// /proc/sys/kernel/random/boot_id; zeros where there is none), so that a later Open knows
+// whether the machine has restarted since: until it does, a record written to the file
+// is there to read even if no sync reached it (see Store.Reserve). Segments of earlier
+// versions have a 16-byte header, walHeader, and no boot id.
 //
 //	uint32 (little endian) n: length of the payload
 //	uint32 CRC-32C of the four length bytes and the payload
@@ -36,7 +41,9 @@ import (
 // log ends at the first record of length 0, and a record that is cut short or fails its
 // checksum (a write a crash interrupted, never acknowledged) ends it too.
 const (
-	walHeader    = "custimport-wal\x00\x01"
+	walHeader    = "custimport-wal\x00\x01" // version 1: records follow
+	walHeaderV2  = "custimport-wal\x00\x02" // version 2: the boot id, then records
+	walBootLen   = 48                       // bytes of a version 2 header's boot id
 	recordHead   = 8
 	walSuffix    = ".wal."
 	walPrealloc  = 4 << 20 // bytes a new segment reserves, and each extension
@@ -141,28 +148,45 @@ func listSegments(path string) ([]int, error) {
 	return segs, nil
 }
 
-// replaySegment applies the records of one segment's content to m, newest last. A
-// segment whose header is missing or zeros (a crash while creating it) holds nothing; a
-// header that is not ours is ErrCorrupt. It returns how many records it applied.
-func replaySegment(b []byte, m map[string]Entry, name string, log *zap.Logger) (int, error) {
-	if len(b) < len(walHeader) || allZero(b[:len(walHeader)]) {
-		return 0, nil
+// segmentHeader returns the header of a segment written on the machine booted as boot.
+func segmentHeader(boot string) []byte {
+	h := make([]byte, len(walHeaderV2)+walBootLen)
+	copy(h, walHeaderV2)
+	copy(h[len(walHeaderV2):], boot)
+	return h
+}
+
+// replaySegment applies the records of one segment's content to m, newest last, and
+// returns how many records it applied and the boot id in its header ("" where it has
+// none). A segment whose header is missing or zeros (a crash while creating it) holds
+// nothing, and reports written as false; a header that is not ours is ErrCorrupt.
+func replaySegment(b []byte, m map[string]Entry, name string, log *zap.Logger) (count int, boot string, written bool, err error) {
+	switch {
+	case len(b) < len(walHeader) || allZero(b[:len(walHeader)]):
+		return 0, "", false, nil
+	case bytes.Equal(b[:len(walHeader)], []byte(walHeader)):
+		b = b[len(walHeader):]
+	case bytes.Equal(b[:len(walHeaderV2)], []byte(walHeaderV2)):
+		if len(b) < len(walHeaderV2)+walBootLen {
+			// Cut short while being created: nothing was written after it.
+			return 0, "", false, nil
+		}
+		boot = string(bytes.TrimRight(b[len(walHeaderV2):len(walHeaderV2)+walBootLen], "\x00"))
+		b = b[len(walHeaderV2)+walBootLen:]
+	default:
+		return 0, "", false, fmt.Errorf("state log %q: %w (not a custimport log)", name, ErrCorrupt)
 	}
-	if !bytes.Equal(b[:len(walHeader)], []byte(walHeader)) {
-		return 0, fmt.Errorf("state log %q: %w (not a custimport log)", name, ErrCorrupt)
-	}
-	b = b[len(walHeader):]
-	count := 0
 	for {
 		id, e, size, err := decodeRecord(b)
 		if errors.Is(err, errLogEnd) {
-			return count, nil
+			return count, boot, true, nil
 		}
 		if err != nil {
-			// Never acknowledged: the sync that would have made it durable did not end.
+			// Never acknowledged: the write or the sync that would have made it
+			// durable did not end.
 			log.Info("state log ends in an incomplete record (a crash during a write); ignoring it",
 				zap.String("file", name), zap.Int("records", count), zap.Error(err))
-			return count, nil
+			return count, boot, true, nil
 		}
 		m[id] = e
 		b = b[size:]
@@ -170,30 +194,57 @@ func replaySegment(b []byte, m map[string]Entry, name string, log *zap.Logger) (
 	}
 }
 
-// readLog reads every log segment of the state at path into one map (the newest entry of
-// each identity logged) and returns it with the segments' numbers.
-func readLog(path string, log *zap.Logger) (map[string]Entry, []int, error) {
+// leftoverLog is what a run that did not close the state left in its log.
+type leftoverLog struct {
+	entries map[string]Entry // the newest entry of each identity logged
+	segs    []int            // the segments' numbers
+	// boots are the boot ids in the headers of the segments that hold anything, "" for
+	// a segment that has none.
+	boots []string
+}
+
+// readLog reads every log segment of the state at path.
+func readLog(path string, log *zap.Logger) (leftoverLog, error) {
 	segs, err := listSegments(path)
 	if err != nil || len(segs) == 0 {
-		return nil, nil, err
+		return leftoverLog{}, err
 	}
-	m := map[string]Entry{}
+	l := leftoverLog{entries: map[string]Entry{}, segs: segs}
 	for _, n := range segs {
 		name := segmentPath(path, n)
 		b, err := os.ReadFile(name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read the state's log: %w", err)
+			return leftoverLog{}, fmt.Errorf("read the state's log: %w", err)
 		}
-		count, err := replaySegment(b, m, name, log)
+		count, boot, written, err := replaySegment(b, l.entries, name, log)
 		if err != nil {
-			return nil, nil, err
+			return leftoverLog{}, err
+		}
+		if written {
+			l.boots = append(l.boots, boot)
 		}
 		log.Debug("read state log", zap.String("file", name), zap.Int("records", count))
 	}
-	return m, segs, nil
+	return l, nil
 }
 
-// segment is a log segment open for appending; only the log writer goroutine uses it.
+// complete reports whether every write the log's run made is in it, synced or not: the
+// run wrote it since the machine last started, which is boot ("" where it is not known).
+// A process that dies leaves what it wrote in the operating system's cache, which reads
+// as the file; a machine that stops loses what no sync reached.
+func (l leftoverLog) complete(boot string) bool {
+	if boot == "" {
+		return false
+	}
+	for _, b := range l.boots {
+		if b != boot {
+			return false
+		}
+	}
+	return true
+}
+
+// segment is a log segment open for appending, used under Store.wmu.
 type segment struct {
 	n    int
 	path string
@@ -204,8 +255,9 @@ type segment struct {
 
 // createSegment creates log segment n, preallocated, its header and directory entry
 // durable, so that a sync after each append needs no metadata of its own.
-func createSegment(path string, n int) (*segment, error) {
-	g := &segment{n: n, path: segmentPath(path, n), off: int64(len(walHeader))}
+func createSegment(path string, n int, boot string) (*segment, error) {
+	header := segmentHeader(boot)
+	g := &segment{n: n, path: segmentPath(path, n), off: int64(len(header))}
 	f, err := os.OpenFile(g.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create state log: %w", err)
@@ -219,7 +271,7 @@ func createSegment(path string, n int) (*segment, error) {
 	if preallocate(f, walPrealloc) == nil {
 		g.size = walPrealloc
 	}
-	if _, err := f.WriteAt([]byte(walHeader), 0); err != nil {
+	if _, err := f.WriteAt(header, 0); err != nil {
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
@@ -231,8 +283,8 @@ func createSegment(path string, n int) (*segment, error) {
 	return g, nil
 }
 
-// append writes b at the end of the segment and makes it durable.
-func (g *segment) append(b []byte) error {
+// write writes b at the end of the segment, without a sync.
+func (g *segment) write(b []byte) error {
 	end := g.off + int64(len(b))
 	if end > g.size {
 		// Unallocated space would make every sync write metadata too; a failure here
@@ -244,9 +296,9 @@ func (g *segment) append(b []byte) error {
 	if _, err := g.f.WriteAt(b, g.off); err != nil {
 		return err
 	}
-	if err := fdatasync(g.f); err != nil {
-		return err
-	}
 	g.off = end
 	return nil
 }
+
+// sync makes what was written durable.
+func (g *segment) sync() error { return fdatasync(g.f) }

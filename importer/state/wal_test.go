@@ -105,17 +105,32 @@ func appendRecordPayload(b, p []byte) []byte {
 }
 
 func TestReplaySegment(t *testing.T) {
-	m := map[string]Entry{}
-	seg := cat([]byte(walHeader),
-		appendRecord(nil, "key:a", Entry{InFlight: true}),
+	records := cat(appendRecord(nil, "key:a", Entry{InFlight: true}),
 		appendRecord(nil, "key:b", Entry{Code: "2"}),
 		appendRecord(nil, "key:a", Entry{Code: "1"}),
 		make([]byte, 64))
-	n, err := replaySegment(seg, m, "seg", zap.NewNop())
-	if err != nil || n != 3 || len(m) != 2 || m["key:a"].Code != "1" || m["key:a"].InFlight || m["key:b"].Code != "2" {
-		t.Errorf("replay: %d %v %+v", n, err, m)
+	for _, tc := range []struct {
+		name   string
+		header []byte
+		boot   string
+	}{
+		{"version 1", []byte(walHeader), ""},
+		{"version 2", segmentHeader("6f1e2a40-0d3c-4b8e-9d1a-2c5e7f9b0a11"), "6f1e2a40-0d3c-4b8e-9d1a-2c5e7f9b0a11"},
+		{"version 2 without boot id", segmentHeader(""), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := map[string]Entry{}
+			n, boot, written, err := replaySegment(cat(tc.header, records), m, "seg", zap.NewNop())
+			if err != nil || n != 3 || !written || boot != tc.boot || len(m) != 2 || m["key:a"].Code != "1" || m["key:a"].InFlight || m["key:b"].Code != "2" {
+				t.Errorf("replay: %d %q %v %v %+v", n, boot, written, err, m)
+			}
+		})
 	}
-	if _, err := replaySegment([]byte("custimport-wal\x00\x02"), m, "seg", zap.NewNop()); !errors.Is(err, ErrCorrupt) {
+	m := map[string]Entry{}
+	if _, _, written, err := replaySegment(segmentHeader("x")[:40], m, "seg", zap.NewNop()); err != nil || written || len(m) != 0 {
+		t.Errorf("a version 2 header cut short: %v %v %v, want nothing written", written, err, m)
+	}
+	if _, _, _, err := replaySegment([]byte("custimport-wal\x00\x03"), m, "seg", zap.NewNop()); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("another log version: %v, want ErrCorrupt", err)
 	}
 }
