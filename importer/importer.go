@@ -29,7 +29,14 @@ type Sender interface {
 // Store is what a run needs of the state database. *state.Store is the real one.
 type Store interface {
 	Get(id string) (state.Entry, bool, error)
-	// Begin durably marks id in flight; it returns once that is on disk.
+	// Reserve durably marks each of ids as about to be sent, all at once; it returns
+	// once that is on disk. Begin of a reserved identity can then go without waiting
+	// for the disk (see state.Store.Reserve).
+	Reserve(ids []string) error
+	// Unreserve clears the reservation of an identity that will not be sent.
+	Unreserve(id string)
+	// Begin marks id in flight; it returns once a crash of this process can no longer
+	// lose the mark (for an identity not reserved, once it is on disk).
 	Begin(id string) error
 	// FinishAsync records a success without waiting for the disk; Flush waits.
 	FinishAsync(id string, e state.Entry)

@@ -54,8 +54,9 @@ type job struct {
 	// laneUnknown is the number of an earlier row of the same key that got no answer in
 	// this run, so may have created the customer; 0 when none.
 	laneUnknown int
-	// marked: the row went to the markers (see runner.mark).
-	marked bool
+	// marked: the row went to the markers (see runner.mark); reserved: the state holds
+	// its reservation, and no mark yet (see runner.reserve).
+	marked, reserved bool
 	// laned: the row holds its places in the runner's lanes (see joinLanes).
 	laned bool
 
@@ -506,19 +507,33 @@ func (r *runner) send(parent context.Context) (err error) {
 	// jobs until it is closed. (A goroutine per row would pay, every row, for growing a
 	// fresh stack to the depth an HTTP request needs.) With a state, as many markers
 	// again take the rows that must be marked in flight before they are sent, and send
-	// them (see mark); workers and markers then share --workers send slots.
-	markers := 0
+	// them (see mark); workers and markers then share --workers send slots. Those rows
+	// reach the markers through the reserver, which reserves them in the state a group at
+	// a time (see reserve).
+	markers, reservers := 0, 0
 	if r.opt.Store != nil {
-		markers = r.opt.Workers
+		markers, reservers = r.opt.Workers, 1
 		r.slots = make(chan struct{}, r.opt.Workers)
 	}
 	g, _ := errgroup.WithContext(sendCtx)
-	g.SetLimit(r.opt.Workers + markers)
+	g.SetLimit(r.opt.Workers + markers + reservers)
 	jobs := make(chan *job)
-	// Rows wait for a free marker in toMark, so that a marker that is done with a row
-	// takes the next at once; a row there holds no mark yet.
+	// Rows wait for the reserver in toReserve, then for a free marker in toMark, so that
+	// a marker that is done with a row takes the next at once. Neither channel ever
+	// fills: the dispatcher hands out at most cap(toReserve) rows that need marks.
+	toReserve := make(chan *job, 4*markers)
 	toMark := make(chan *job, 4*markers)
-	done := make(chan *job, r.opt.Workers+markers)
+	// done holds every row handed out, so that no worker, marker or the reserver ever
+	// waits to hand one back.
+	done := make(chan *job, r.opt.Workers+cap(toReserve))
+	took := make(chan struct{}, 1) // a marker took a row from toMark
+	if reservers > 0 {
+		g.Go(func() error {
+			defer close(toMark)
+			r.reserve(runCtx, toReserve, toMark, done, took)
+			return nil
+		})
+	}
 	for range r.opt.Workers {
 		g.Go(func() error {
 			for j := range jobs {
@@ -531,6 +546,10 @@ func (r *runner) send(parent context.Context) (err error) {
 	for range markers {
 		g.Go(func() error {
 			for j := range toMark {
+				select {
+				case took <- struct{}{}:
+				default:
+				}
 				r.work(runCtx, sendCtx, j)
 				done <- j
 			}
@@ -539,11 +558,15 @@ func (r *runner) send(parent context.Context) (err error) {
 	}
 	defer func() {
 		close(jobs)
-		close(toMark)
+		close(toReserve)
+		if reservers == 0 {
+			close(toMark)
+		}
 		_ = g.Wait()
 	}()
-	// atWorkers counts the rows handed to workers, atMarkers those handed to markers:
-	// waiting in toMark, or held by a marker (which makes at most --workers marks).
+	// atWorkers counts the rows handed to workers, atMarkers those handed to the
+	// reserver and the markers: waiting in toReserve or toMark, being reserved, or held
+	// by a marker (which makes at most --workers marks).
 	atWorkers, atMarkers := 0, 0
 	eof := false
 	var readErr, admitErr error
@@ -570,12 +593,12 @@ func (r *runner) send(parent context.Context) (err error) {
 			atWorkers++
 			jobs <- j
 		}
-		for len(r.toMark) > 0 && atMarkers < cap(toMark) && !r.stopping() {
+		for len(r.toMark) > 0 && atMarkers < cap(toReserve) && !r.stopping() {
 			j := r.toMark[0]
 			r.toMark = r.toMark[1:]
 			j.marked = true
 			atMarkers++
-			toMark <- j
+			toReserve <- j
 		}
 		if r.stopping() {
 			break

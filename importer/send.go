@@ -116,20 +116,20 @@ func (r *runner) sendOne(ctx context.Context, j *job) api.Outcome {
 
 // mark takes a row that could create a customer (no code or card number names it)
 // through the two waits before its first request: its turn on the rate limiter, then its
-// mark in flight reaching the disk, so that a crash from then on leaves the row marked
-// as possibly processed. (A row whose repeat is safe needs no mark: repeating it after a
-// crash updates the same customer; see repeatSafe.) It reports whether the row may be
-// sent; else j.status says why it ends.
+// mark in flight, so that a crash from then on leaves the row marked as possibly
+// processed. (A row whose repeat is safe needs no mark: repeating it after a crash
+// updates the same customer; see repeatSafe.) It reports whether the row may be sent;
+// else j.status says why it ends.
 //
-// The dispatcher gives such rows to markers, which then send them too, so that the
-// workers go on sending other rows while marks are written: a worker that waited on the
-// disk itself would sit idle for every such row. There are --workers markers, which keeps
-// the contract's promise: a crash leaves at most --workers rows that may have been
-// processed. (The state writes records in the order they were made: a mark on disk
-// means the answers recorded before it are on disk too.)
+// The dispatcher gives such rows to the reserver (see reserve), then to markers, which
+// then send them too, so that the workers go on sending other rows meanwhile. There are
+// --workers markers, which keeps the contract's promise: a crash leaves at most
+// --workers rows that may have been processed. (The state writes records in the order
+// they were made: a mark in the log means the answers recorded before it are there too.)
 func (r *runner) mark(runCtx context.Context, j *job, store Store) bool {
 	if err := r.lim.Wait(runCtx); err != nil {
 		r.stoppedBefore(j, nil, false, 0)
+		r.unreserve(j, store)
 		return false
 	}
 	if err := store.Begin(j.id); err != nil {
@@ -137,7 +137,81 @@ func (r *runner) mark(runCtx context.Context, j *job, store Store) bool {
 		j.stopCause = fmt.Errorf("state: %w", err)
 		return false
 	}
+	j.reserved = false
 	return true
+}
+
+// reserve takes the rows that need a mark from in, reserves them in the state a group at
+// a time (one sync for the group), and hands them to out, the markers. A reserved row's
+// mark then goes without a sync of its own (see state.Store.Reserve): the markers'
+// marks, one after another, would each wait for one. While the markers have a row each
+// waiting in out, the group grows: they take rows from out, and rows come to in, as
+// fast as they are sent, and a sync for every row or two would cost the machine more
+// than the requests do. took wakes it when a marker takes a row.
+//
+// At most cap(in) rows are reserved and not yet marked; after a crash of the machine,
+// rather than of the process, they may be left unknown too. A group whose reservation
+// fails ends skipped, stopping the run; a stopping run reserves nothing more.
+func (r *runner) reserve(runCtx context.Context, in <-chan *job, out, done chan<- *job, took <-chan struct{}) {
+	store := r.opt.Store
+	lowWater := r.opt.Workers
+	var group []*job
+	var ids []string
+	for j := range in {
+		group = append(group[:0], j)
+	gather:
+		for len(group) < cap(in) {
+			select {
+			case j, ok := <-in:
+				if !ok {
+					break gather
+				}
+				group = append(group, j)
+				continue
+			default:
+			}
+			if len(out) < lowWater || runCtx.Err() != nil {
+				break
+			}
+			select {
+			case j, ok := <-in:
+				if !ok {
+					break gather
+				}
+				group = append(group, j)
+			case <-took:
+			case <-runCtx.Done():
+			}
+		}
+		if runCtx.Err() == nil {
+			ids = ids[:0]
+			for _, j := range group {
+				ids = append(ids, j.id)
+			}
+			if err := store.Reserve(ids); err != nil {
+				for _, j := range group {
+					j.status, j.errMsg = report.StatusSkipped, "state: "+err.Error()
+					j.stopCause = fmt.Errorf("state: %w", err)
+					done <- j
+				}
+				continue
+			}
+			for _, j := range group {
+				j.reserved = true
+			}
+		}
+		for _, j := range group {
+			out <- j
+		}
+	}
+}
+
+// unreserve clears the reservation of a row that will not be sent.
+func (r *runner) unreserve(j *job, store Store) {
+	if store != nil && j.reserved {
+		store.Unreserve(j.id)
+		j.reserved = false
+	}
 }
 
 // stoppedBefore ends a row whose next attempt never started because the run stopped.

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
@@ -256,7 +257,9 @@ func TestDryRunChangedRow(t *testing.T) {
 }
 
 // markCounter wraps a Store, counting the identities marked in flight and not yet
-// answered (the rows a crash would leave unknown), and the most of them at once.
+// answered (the rows a crash would leave unknown), and the most of them at once; and
+// the identities reserved and not yet marked (those a crash of the machine would leave
+// unknown too), and the most of them at once.
 type markCounter struct {
 	Store
 	delay   time.Duration // added to every Begin: a slow disk
@@ -264,6 +267,34 @@ type markCounter struct {
 	open    map[string]bool
 	maxOpen int
 	begins  int
+
+	reserved      map[string]bool
+	maxReserved   int
+	reserves      int // Reserve calls
+	unreserves    int
+	beginUnmarked []string // Begins of identities not reserved
+}
+
+func (m *markCounter) Reserve(ids []string) error {
+	m.mu.Lock()
+	if m.reserved == nil {
+		m.reserved = map[string]bool{}
+	}
+	m.reserves++
+	for _, id := range ids {
+		m.reserved[id] = true
+	}
+	m.maxReserved = max(m.maxReserved, len(m.reserved))
+	m.mu.Unlock()
+	return m.Store.Reserve(ids)
+}
+
+func (m *markCounter) Unreserve(id string) {
+	m.mu.Lock()
+	delete(m.reserved, id)
+	m.unreserves++
+	m.mu.Unlock()
+	m.Store.Unreserve(id)
 }
 
 func (m *markCounter) Begin(id string) error {
@@ -271,6 +302,10 @@ func (m *markCounter) Begin(id string) error {
 	m.open[id] = true
 	m.begins++
 	m.maxOpen = max(m.maxOpen, len(m.open))
+	if !m.reserved[id] {
+		m.beginUnmarked = append(m.beginUnmarked, id)
+	}
+	delete(m.reserved, id)
 	m.mu.Unlock()
 	time.Sleep(m.delay)
 	return m.Store.Begin(id)
@@ -329,5 +364,74 @@ func TestMarksBounded(t *testing.T) {
 	}
 	if rec.calls != 300 || len(rec.overlap) > 0 {
 		t.Errorf("%d requests (overlaps %v), want 300 and none", rec.calls, rec.overlap)
+	}
+}
+
+// TestReservationsGrouped: rows that could create a customer are reserved before their
+// marks, many in one Reserve (one sync), never more than 4 × --workers at once; a run
+// stopped midway clears the reservations of the rows it did not send, and leaves in
+// flight only rows it sent.
+func TestReservationsGrouped(t *testing.T) {
+	for _, stop := range []bool{false, true} {
+		t.Run(map[bool]string{false: "whole run", true: "stopped"}[stop], func(t *testing.T) {
+			env := newEnv(t, sandbox.Config{Latency: time.Millisecond})
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", customerCSV(600, 3))
+			const workers = 4
+			statePath := filepath.Join(dir, "state.db")
+			mc := &markCounter{Store: openStore(t, statePath, false), open: map[string]bool{}}
+			o := runOpts(t, env, parseMapping(t, customerMapping), in)
+			o.Store, o.Workers = mc, workers
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if stop {
+				sent := 0
+				o.OnRow = func(_ int, st report.Status, _ []string) {
+					if st == report.StatusNew {
+						if sent++; sent == 100 {
+							cancel()
+						}
+					}
+				}
+			}
+			res, err := Run(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(mc.beginUnmarked) > 0 {
+				t.Errorf("%d rows marked without a reservation, e.g. %s", len(mc.beginUnmarked), mc.beginUnmarked[0])
+			}
+			if mc.maxReserved > 4*workers {
+				t.Errorf("%d rows reserved and not marked at once, want at most %d", mc.maxReserved, 4*workers)
+			}
+			if len(mc.reserved) != 0 {
+				t.Errorf("%d reservations left neither marked nor cleared", len(mc.reserved))
+			}
+			c := statusCounts(readResults(t, in+".results.csv"))
+			if !stop {
+				if c[report.StatusNew] != 600 || res.ExitCode() != 0 {
+					t.Fatalf("statuses %v, exit %d; want 600 new", c, res.ExitCode())
+				}
+				if mc.begins != 400 || mc.reserves > mc.begins/2 {
+					t.Errorf("%d Reserve calls for %d marks: reservations not grouped", mc.reserves, mc.begins)
+				}
+				return
+			}
+			if c[report.StatusSkipped] == 0 || res.ExitCode() != 3 {
+				t.Fatalf("statuses %v, exit %d; want some skipped, exit 3", c, res.ExitCode())
+			}
+			if err := mc.Store.(*state.Store).Close(); err != nil {
+				t.Fatal(err)
+			}
+			st := openStore(t, statePath, true)
+			stats, err := st.Stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stats.InFlight != 0 {
+				t.Errorf("%d identities left in flight by a run that stopped cleanly", stats.InFlight)
+			}
+			t.Logf("statuses %v, %d Reserve calls, %d cleared, %d marks; state %+v", c, mc.reserves, mc.unreserves, mc.begins, stats)
+		})
 	}
 }
