@@ -253,13 +253,12 @@ type countingServer struct {
 	conns atomic.Int64
 	mu    sync.Mutex
 	times []time.Time
+
+	stopOnce sync.Once
 }
 
 func newCountingServer(tb testing.TB, record bool) *countingServer {
 	sb, err := sandbox.New(sandbox.Config{UserID: "u", AccountID: "a", Password: "p", Seed: 1})
-	if err == nil {
-		tb.Cleanup(func() { _ = sb.Close() })
-	}
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -280,8 +279,16 @@ func newCountingServer(tb testing.TB, record bool) *countingServer {
 		}
 	}
 	cs.Start()
-	tb.Cleanup(func() { cs.Close(); _ = sb.Close() })
+	tb.Cleanup(cs.stop)
 	return cs
+}
+
+// stop stops the server and its sandbox; later calls do nothing.
+func (cs *countingServer) stop() {
+	cs.stopOnce.Do(func() {
+		cs.Close()
+		_ = cs.sb.Close()
+	})
 }
 
 func benchClient(tb testing.TB, endpoint string, workers int) *api.Client {
@@ -324,23 +331,31 @@ func benchSend(b *testing.B, withState bool) {
 	forms := benchForms(b, in, m)
 	var base, ours, baseCPU, oursCPU time.Duration
 	var conns int64
-	for b.Loop() {
-		// Each side starts from an empty sandbox of its own: sent second to the same
-		// one, custimport would meet the customers the bare loop made (updates where
-		// the bare loop had creations, a store twice the size).
-		srv, bareSrv := newCountingServer(b, false), newCountingServer(b, false)
+	// Each side runs against a sandbox of its own, started for it and stopped after it:
+	// sent second to the same one, custimport would meet the customers the bare loop
+	// made (updates where the bare loop had creations, a store twice the size), and a
+	// sandbox left running would hold its customers on the heap through the runs after.
+	timed := func(side func() *countingServer) (wall, cpu time.Duration, srv *countingServer) {
 		c0 := cpuTime()
 		t0 := time.Now()
+		srv = side()
+		return time.Since(t0), cpuTime() - c0, srv
+	}
+	baseline := func() *countingServer {
+		srv := newCountingServer(b, false)
+		defer srv.stop()
 		if withState {
-			if err := runBench(b, bareSrv.URL, m, in, dir, workers, ""); err != nil {
+			if err := runBench(b, srv.URL, m, in, dir, workers, ""); err != nil {
 				b.Fatal(err)
 			}
 		} else {
-			bareSend(b, bareSrv.URL, forms, workers)
+			bareSend(b, srv.URL, forms, workers)
 		}
-		t1 := time.Now()
-		c1 := cpuTime()
-		before := srv.conns.Load()
+		return srv
+	}
+	custimport := func() *countingServer {
+		srv := newCountingServer(b, false)
+		defer srv.stop()
 		statePath := ""
 		if withState {
 			statePath = filepath.Join(dir, fmt.Sprintf("state-%d.db", time.Now().UnixNano()))
@@ -348,13 +363,25 @@ func benchSend(b *testing.B, withState bool) {
 		if err := runBench(b, srv.URL, m, in, dir, workers, statePath); err != nil {
 			b.Fatal(err)
 		}
-		t2 := time.Now()
-		c2 := cpuTime()
-		conns += srv.conns.Load() - before
-		base += t1.Sub(t0)
-		ours += t2.Sub(t1)
-		baseCPU += c1 - c0
-		oursCPU += c2 - c1
+		return srv
+	}
+	for i := 0; b.Loop(); i++ {
+		// The sides take turns going first: the second of a pair runs amid the first's
+		// garbage, and would be the slower for that alone.
+		var bw, bc, ow, oc time.Duration
+		var srv *countingServer
+		if i%2 == 0 {
+			bw, bc, _ = timed(baseline)
+			ow, oc, srv = timed(custimport)
+		} else {
+			ow, oc, srv = timed(custimport)
+			bw, bc, _ = timed(baseline)
+		}
+		conns += srv.conns.Load()
+		base += bw
+		ours += ow
+		baseCPU += bc
+		oursCPU += oc
 	}
 	if oursCPU > 0 {
 		// The same ratio in CPU time (client and sandbox together), steadier than wall
