@@ -149,8 +149,8 @@ func (r *runner) mark(runCtx context.Context, j *job, store Store) bool {
 // fast as they are sent, and a sync for every row or two would cost the machine more
 // than the requests do. took wakes it when a marker takes a row.
 //
-// At most cap(in) rows are reserved and not yet marked; after a crash of the machine,
-// rather than of the process, they may be left unknown too. A group whose reservation
+// At most cap(in) rows are reserved or marked at once; after a crash of the machine,
+// rather than of the process, they may all be left unknown. A group whose reservation
 // fails ends skipped, stopping the run; a stopping run reserves nothing more.
 func (r *runner) reserve(runCtx context.Context, in <-chan *job, out, done chan<- *job, took <-chan struct{}) {
 	store := r.opt.Store

@@ -368,7 +368,7 @@ func TestMarksBounded(t *testing.T) {
 }
 
 // TestReservationsGrouped: rows that could create a customer are reserved before their
-// marks, many in one Reserve (one sync), never more than 4 × --workers at once; a run
+// marks, many in one Reserve (one sync), never more than reserveWindow × --workers at once; a run
 // stopped midway clears the reservations of the rows it did not send, and leaves in
 // flight only rows it sent.
 func TestReservationsGrouped(t *testing.T) {
@@ -401,8 +401,8 @@ func TestReservationsGrouped(t *testing.T) {
 			if len(mc.beginUnmarked) > 0 {
 				t.Errorf("%d rows marked without a reservation, e.g. %s", len(mc.beginUnmarked), mc.beginUnmarked[0])
 			}
-			if mc.maxReserved > 4*workers {
-				t.Errorf("%d rows reserved and not marked at once, want at most %d", mc.maxReserved, 4*workers)
+			if mc.maxReserved > reserveWindow*workers {
+				t.Errorf("%d rows reserved and not marked at once, want at most %d", mc.maxReserved, reserveWindow*workers)
 			}
 			if len(mc.reserved) != 0 {
 				t.Errorf("%d reservations left neither marked nor cleared", len(mc.reserved))
