@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/report"
 )
 
@@ -41,5 +42,68 @@ func TestDryRunStateDuplicateKey(t *testing.T) {
 	}
 	if m := rows[2]["message"]; !strings.Contains(m, "unchanged since the last run: would not be sent") {
 		t.Errorf("row 4: %q", m)
+	}
+}
+
+// TestDryRunStatePredictsRun: for rows a crashed run left in flight, a dry run with the
+// state predicts what the real run then does: unknown where it ends unknown, sent where
+// it sends. (A known card means card_number_generate is not sent again, so the row can
+// be repeated; --force sends whatever the state says.)
+func TestDryRunStatePredictsRun(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fields   string      // mapping lines beyond first_name
+		entry    state.Entry // what the crashed run's state holds, then marked in flight
+		force    bool
+		wantSent bool
+	}{
+		{"no code", "  card_number_generate: {value: \"8\"}\n", state.Entry{}, false, false},
+		{"code and card known, card_number_generate", "  card_number_generate: {value: \"8\"}\n",
+			state.Entry{Code: "1000000000000001", CardNumber: "55550001", Status: "new"}, false, true},
+		{"code, auto_add", "  auto_add: {value: \"25\"}\n",
+			state.Entry{Code: "1000000000000001", Status: "new"}, false, false},
+		{"code, auto_add, --force", "  auto_add: {value: \"25\"}\n",
+			state.Entry{Code: "1000000000000001", Status: "new"}, true, true},
+		{"no code, --force", "  card_number_generate: {value: \"8\"}\n", state.Entry{}, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, sandbox.Config{})
+			dir := t.TempDir()
+			statePath := filepath.Join(dir, "state.db")
+			st, err := state.Open(statePath, state.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.entry != (state.Entry{}) {
+				if err := st.Finish("key:K1", tc.entry); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.Begin("key:K1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			mappingYAML := "key: ID\nfields:\n  first_name: First\n" + tc.fields
+			in := writeFile(t, dir, "in.csv", "ID,First\nK1,Ann\n")
+
+			o := runOpts(t, env, parseMapping(t, mappingYAML), in)
+			o.DryRun, o.Force, o.Store = true, tc.force, openStore(t, statePath, true)
+			res := mustRun(t, o)
+			predictedUnknown := res.Summary.Predicted["unknown"] == 1
+			if err := o.Store.(*state.Store).Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, rows := runWithState(t, env, statePath, in, mappingYAML, tc.force)
+			sent := rows[0]["status"] == string(report.StatusNew) || rows[0]["status"] == string(report.StatusUpdate)
+			if sent != tc.wantSent || rows[0]["status"] != string(report.StatusUnknown) && !sent {
+				t.Fatalf("the run: %s (%s), want sent %v", rows[0]["status"], rows[0]["message"], tc.wantSent)
+			}
+			if predictedUnknown == sent {
+				t.Errorf("the dry run predicted %v (unknown: %v); the run %s the row", res.Summary.Predicted,
+					predictedUnknown, map[bool]string{true: "sent", false: "did not send"}[sent])
+			}
+		})
 	}
 }

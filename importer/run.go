@@ -414,8 +414,13 @@ func (r *runner) dryRunState(j *job) error {
 		p["not_in_state"]++
 		return nil
 	}
+	if e.CardNumber != "" && j.knownCard == "" {
+		// As prepare: a customer with a card is not asked for another.
+		j.knownCard = e.CardNumber
+		j.fields = withoutField(j.fields, "card_number_generate")
+	}
 	switch {
-	case e.InFlight && !((j.named || e.Code != "") && !j.addsEachTime()):
+	case e.InFlight && !r.opt.Force && !((j.named || e.Code != "") && !j.addsEachTime()):
 		// (A remembered code names the row in a real run.)
 		j.msgs = append(j.msgs, "a previous run sent this row and got no answer: it would end unknown")
 		p["unknown"]++
