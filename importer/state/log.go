@@ -96,15 +96,7 @@ func (s *Store) write(id string, e Entry, change func(old Entry) Entry, mode wri
 	b, full := s.putLocked(id, e, mode)
 	switch mode {
 	case durable:
-		if !s.syncing && s.rotateTo == nil {
-			// No sync runs: make it here rather than wake the log writer.
-			s.syncing = true
-			s.mu.Unlock()
-			s.syncOut()
-		} else {
-			s.mu.Unlock()
-			s.kickWriter(s.kick)
-		}
+		s.syncOrKick()
 	case queued:
 		s.mu.Unlock()
 	case lazy:
@@ -269,16 +261,23 @@ func (s *Store) kickCheckpointer(full bool) {
 func (s *Store) commit(b *walBatch) error {
 	s.mu.Lock()
 	b.waited = true
+	s.syncOrKick()
+	<-b.done
+	return b.err
+}
+
+// syncOrKick syncs the log here if no sync runs, sparing the hand-over to the log writer
+// and back, else wakes the log writer for the next. The caller holds mu; syncOrKick
+// releases it.
+func (s *Store) syncOrKick() {
 	if !s.syncing && s.rotateTo == nil && !s.closed {
 		s.syncing = true
 		s.mu.Unlock()
 		s.syncOut()
-	} else {
-		s.mu.Unlock()
-		s.kickWriter(s.kick)
+		return
 	}
-	<-b.done
-	return b.err
+	s.mu.Unlock()
+	s.kickWriter(s.kick)
 }
 
 // stored reads id's entry from bbolt; an unreadable or missing one reads as empty.
