@@ -208,9 +208,10 @@ func (s *Store) View(fn func(r *Reader) error) (err error) {
 // had its request sent, and is in flight. So a crash of the process leaves in flight
 // only what had begun, and a crash of the machine what had been reserved.
 //
-// Where the boot id cannot be known, Begin waits for the disk as without Reserve.
+// Where the boot id cannot be known, Begin waits for the disk, and Reserve, which would
+// gain nothing, does nothing.
 func (s *Store) Reserve(ids []string) error {
-	if len(ids) == 0 {
+	if len(ids) == 0 || s.tune.boot == "" && !s.readOnly {
 		return nil
 	}
 	for _, id := range ids {
