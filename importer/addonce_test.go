@@ -1,11 +1,14 @@
 package importer
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/custimport/custimport/importer/api"
 	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/mapping"
 )
 
 // addOnceMapping sends 25 points with every row (auto_add): a request that adds them
@@ -70,5 +73,32 @@ func TestAutoAddInFlightNotResent(t *testing.T) {
 	_, rows = runWithState(t, env, statePath, in, addOnceMapping, true)
 	if rows[0]["status"] != "new" || env.sb.Stats().Requests != 1 {
 		t.Fatalf("with --force: %s, %d requests; want new, 1", rows[0]["status"], env.sb.Stats().Requests)
+	}
+}
+
+// TestNamedUnknownPassesItsCode: a row that names its customer by code and ends unknown
+// (auto_add, no answer) cannot have created another customer: a later row of the same
+// key without a code is sent with that code, not left unknown.
+func TestNamedUnknownPassesItsCode(t *testing.T) {
+	in := writeFile(t, t.TempDir(), "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
+		"B,9000000000000001,Bob,B,b@example.com\n"+
+		"B,,Bobby,B,b@example.com\n")
+	var sent [][]mapping.Field
+	o := runOpts(t, nil, parseMapping(t, addOnceMapping), in)
+	o.Sender = senderFunc(func(_ context.Context, fs []mapping.Field) api.Outcome {
+		sent = append(sent, fs)
+		if len(sent) == 1 {
+			return api.Outcome{Kind: api.MaybeProcessed, Message: "connection reset"}
+		}
+		return api.Outcome{Kind: api.Success, Status: "update", Code: fieldValue(fs, "code")}
+	})
+	o.Workers = 1
+	mustRun(t, o)
+	rows := readResults(t, in+".results.csv")
+	if rows[0]["status"] != "unknown" {
+		t.Fatalf("row 2: %s (%s), want unknown", rows[0]["status"], rows[0]["message"])
+	}
+	if rows[1]["status"] != "update" || len(sent) != 2 || fieldValue(sent[1], "code") != "9000000000000001" {
+		t.Errorf("row 3: %s (%s), %d requests; want it sent with the code of row 2", rows[1]["status"], rows[1]["message"], len(sent))
 	}
 }

@@ -859,7 +859,13 @@ func (r *runner) release(j *job) error {
 	// What the rows after j need of it, read before finish: from then on the pipeline
 	// may use j again (see finish).
 	key := j.res.Identity.Key
-	done := releasedRow{code: j.code, card: cmp.Or(j.card, j.knownCard), unknown: j.status == report.StatusUnknown,
+	code := j.code
+	if code == "" && j.named && j.res.Valid() {
+		// The code the row named its customer by, when it got none back (no answer, or
+		// an error): the rows after it name that customer too, rather than making one.
+		code = fieldOf(j.fields, "code")
+	}
+	done := releasedRow{code: code, card: cmp.Or(j.card, j.knownCard), unknown: j.status == report.StatusUnknown,
 		number: j.number, laneUnknown: j.laneUnknown}
 	noteKey := key != "" && j.res.Valid()
 	named := j.named
@@ -913,6 +919,16 @@ type releasedRow struct {
 }
 
 // withoutField returns fields without the named field; fields itself when it has none.
+// fieldOf returns the value of the field name in fields, "" if there is none.
+func fieldOf(fields []mapping.Field, name string) string {
+	for _, f := range fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
 func withoutField(fields []mapping.Field, name string) []mapping.Field {
 	i := slices.IndexFunc(fields, func(f mapping.Field) bool { return f.Name == name })
 	if i < 0 {
