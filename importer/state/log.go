@@ -145,6 +145,13 @@ func (s *Store) lockForWrite() error {
 	return nil
 }
 
+// logFailed returns the error of the first log write or sync that failed, if one did.
+func (s *Store) logFailed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.walErr
+}
+
 // storedForWrite returns the entry of id, which is not pending, as bbolt holds it, for a
 // write to change. The caller holds mu; storedForWrite releases it while it reads bbolt,
 // and holds it again when it returns, with the Store still taking writes, unless it
@@ -155,7 +162,10 @@ func (s *Store) lockForWrite() error {
 func (s *Store) storedForWrite(id string) (Entry, error) {
 	ids := [1]string{id}
 	es, err := s.storedForWrites(ids[:])
-	return es[0], err
+	if err != nil {
+		return Entry{}, err
+	}
+	return es[0], nil
 }
 
 // storedForWrites is storedForWrite for a group of identities, in one read transaction.
@@ -566,6 +576,11 @@ func (s *Store) checkpointer(segN int) {
 		}
 		committed := false
 		if !applied {
+			if s.logFailed() != nil {
+				// The entries in memory may hold writes the log refused: bbolt must
+				// not take them (see finalCheckpoint).
+				return
+			}
 			if err := s.apply(frozen); err != nil {
 				s.log.Warn("cannot checkpoint the state; will retry", zap.Error(err))
 				retryAt = time.Now().Add(s.tune.checkpointAge)
@@ -664,6 +679,13 @@ func (s *Store) finalCheckpoint() error {
 	}
 	s.seg, s.rotateTo = nil, nil
 	s.wmu.Unlock()
+	if err := s.logFailed(); err != nil {
+		// Memory holds writes whose records never reached the log (a Begin that
+		// failed there, its request never sent, would be in flight for good): the log
+		// stays instead, for the next Open to fold in what reached it.
+		return errors.Join(append(errs, fmt.Errorf("close state %q: the log failed (%w); "+
+			"the next run recovers the writes that reached it", s.path, err))...)
+	}
 	m := make(map[string]Entry, len(s.frozen)+len(s.active)+len(s.reserved))
 	maps.Copy(m, s.frozen)
 	maps.Copy(m, s.active)

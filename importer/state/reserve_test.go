@@ -1,9 +1,12 @@
 package state
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -223,4 +226,102 @@ func TestWriteWhileBboltGrows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStoredForWriteFails: a write that reads bbolt, and finds the log failed when it
+// takes the Store's lock again, returns the error (it panicked).
+func TestStoredForWriteFails(t *testing.T) {
+	s := openTuned(t, filepath.Join(t.TempDir(), "1.db"), withBoot(noCheckpoints, bootA))
+	defer s.Close()
+	must(t, s.apply(map[string]Entry{"key:x": {Code: "1", Status: "new", Time: clock}}))
+	s.mu.Lock()
+	s.walErr = errors.New("disk full")
+	if _, err := s.storedForWrite("key:x"); err == nil {
+		t.Error("storedForWrite returned no error with the log failed")
+	} // (it returns without mu on an error)
+	s.mu.Lock()
+	s.walErr = nil
+	s.mu.Unlock()
+}
+
+// TestFailedBeginNotInFlight: a Begin whose log write failed returned an error, so no
+// request was sent: after Close and a new Open, the identity is not in flight. What
+// reached the log before the failure is kept.
+func TestFailedBeginNotInFlight(t *testing.T) {
+	for _, boot := range []string{bootA, ""} {
+		t.Run("boot="+boot, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "1.db")
+			s := openTuned(t, path, withBoot(lazyForever, boot))
+			must(t, s.Finish("key:done", Entry{Code: "9", Status: "new", Time: clock}))
+			must(t, s.Reserve([]string{"key:a"}))
+			s.wmu.Lock()
+			s.seg.f.Close() // every later write to the log fails
+			s.wmu.Unlock()
+			if err := s.Begin("key:a"); err == nil {
+				t.Fatal("Begin returned no error with its log file closed")
+			}
+			if err := s.Close(); err == nil {
+				t.Error("Close returned no error after the log failed")
+			}
+			r := openTuned(t, path, withBoot(noCheckpoints, boot))
+			defer r.Close()
+			if e, ok := mustGet(t, r, "key:a"); ok && e.InFlight {
+				t.Errorf("never sent (its Begin failed), yet reopened as %+v", e)
+			}
+			if e, _ := mustGet(t, r, "key:done"); e.Code != "9" {
+				t.Errorf("key:done = %+v, want its code 9", e)
+			}
+		})
+	}
+}
+
+// TestEmptyEntriesEverywhere: identities only a reservation made, cleared in every way,
+// leave no trace in Get, GetEach, Stats and Export, across checkpoints and a crash.
+func TestEmptyEntriesEverywhere(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "1.db")
+	s := openTuned(t, path, withBoot(fastCheckpoints, bootA))
+	must(t, s.Finish("key:known", Entry{Code: "5", Status: "new", Time: clock}))
+	must(t, s.Reserve([]string{"key:known", "key:a", "key:b", "key:c", "key:d"}))
+	waitCheckpoints(t, s, 1)
+	s.Unreserve("key:a")
+	must(t, s.Flush())
+	waitCheckpoints(t, s, 2)
+	s.Unreserve("key:b")
+	must(t, s.Flush())
+	check := func(st *Store, label string, want int) {
+		t.Helper()
+		for _, id := range []string{"key:a", "key:b"} {
+			if e, ok := mustGet(t, st, id); ok {
+				t.Errorf("%s: %s held: %+v", label, id, e)
+			}
+		}
+		must(t, st.View(func(r *Reader) error {
+			r.GetEach([]string{"key:b", "key:a", "key:known"}, func(i int, e Entry, ok bool, err error) {
+				if err != nil || (i < 2 && ok) || (i == 2 && !ok) {
+					t.Errorf("%s: GetEach %d: %+v %v %v", label, i, e, ok, err)
+				}
+			})
+			return nil
+		}))
+		stats, err := st.Stats()
+		must(t, err)
+		if stats.Identities != want {
+			t.Errorf("%s: Stats %+v, want %d identities", label, stats, want)
+		}
+		var b bytes.Buffer
+		must(t, st.Export(&b))
+		if n := strings.Count(b.String(), "\n") - 1; n != want {
+			t.Errorf("%s: export %d rows, want %d:\n%s", label, n, want, b.String())
+		}
+	}
+	// c, d still reserved in the running store: they count (Status "").
+	check(s, "running", 3)
+	crash(t, s)
+	r, err := open(path, Options{ReadOnly: true, Now: fixedNow}, withBoot(noCheckpoints, bootA))
+	must(t, err)
+	check(r, "read-only after crash", 1)
+	must(t, r.Close())
+	w := openTuned(t, path, withBoot(noCheckpoints, bootA))
+	check(w, "reopened", 1)
+	must(t, w.Close())
 }
