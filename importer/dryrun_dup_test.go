@@ -100,6 +100,9 @@ func TestDryRunStatePredictsRun(t *testing.T) {
 			if sent != tc.wantSent || rows[0]["status"] != string(report.StatusUnknown) && !sent {
 				t.Fatalf("the run: %s (%s), want sent %v", rows[0]["status"], rows[0]["message"], tc.wantSent)
 			}
+			if !sent && rows[0]["code"] != tc.entry.Code {
+				t.Errorf("unknown row shows code %q, want the remembered %q", rows[0]["code"], tc.entry.Code)
+			}
 			if predictedUnknown == sent {
 				t.Errorf("the dry run predicted %v (unknown: %v); the run %s the row", res.Summary.Predicted,
 					predictedUnknown, map[bool]string{true: "sent", false: "did not send"}[sent])

@@ -422,7 +422,8 @@ func (r *runner) dryRunState(j *job) error {
 	switch {
 	case e.InFlight && !r.opt.Force && !((j.named || e.Code != "") && !j.addsEachTime()):
 		// (A remembered code names the row in a real run.)
-		j.msgs = append(j.msgs, "a previous run sent this row and got no answer: it would end unknown")
+		j.code = e.Code
+		j.msgs = append(j.msgs, "a previous run may have sent this row, and got no answer: it would end unknown")
 		p["unknown"]++
 	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash && j.differs:
 		// The earlier row, sent first, would leave its own data as the last sent.
@@ -779,8 +780,10 @@ func (r *runner) prepare(j *job) error {
 				j.fields = withoutField(j.fields, "card_number_generate")
 			}
 			if e.InFlight && !j.repeatSafe() && !r.opt.Force {
-				j.status = report.StatusUnknown
-				j.errMsg = "a previous run sent this row and got no answer: " + j.notRepeatedMsg() +
+				// (In flight: a request may have left; after a crash of the machine, also
+				// a row that was only about to be sent.)
+				j.status, j.code = report.StatusUnknown, e.Code
+				j.errMsg = "a previous run may have sent this row, and got no answer: " + j.notRepeatedMsg() +
 					" (check the customer; add its code to the row, or use --force)"
 				return r.release(j)
 			}
