@@ -168,3 +168,36 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReplaySegment: any segment content replays without a panic, into entries that are
+// valid records; a header not ours is ErrCorrupt, nothing else is an error; a boot id
+// comes only from a version 2 header.
+func FuzzReplaySegment(f *testing.F) {
+	rec := appendRecord(nil, "key:C-1", Entry{Reserved: true})
+	f.Add(cat([]byte(walHeader), rec, appendRecord(nil, "key:C-1", Entry{InFlight: true})))
+	f.Add(cat(segmentHeader("6f1e2a40-0d3c-4b8e-9d1a-2c5e7f9b0a11"), rec, make([]byte, 16)))
+	f.Add(cat(segmentHeader(""), rec[:len(rec)-2]))
+	f.Add(segmentHeader("x")[:30])
+	f.Add([]byte("custimport-wal\x00\x07"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := map[string]Entry{}
+		n, boot, written, err := replaySegment(b, m, "seg", zap.NewNop())
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) || written || n != 0 {
+				t.Fatalf("error %v (written %v, %d records)", err, written, n)
+			}
+			return
+		}
+		if len(m) > n || !written && n != 0 {
+			t.Fatalf("%d entries from %d records (written %v)", len(m), n, written)
+		}
+		if boot != "" && !bytes.HasPrefix(b, []byte(walHeaderV2)) {
+			t.Fatalf("boot id %q from a segment without a version 2 header", boot)
+		}
+		for id := range m {
+			if id == "" || len(id) > maxIdentity {
+				t.Fatalf("identity %q", id)
+			}
+		}
+	})
+}
