@@ -1,13 +1,17 @@
 package importer
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/custimport/custimport/importer/api"
 	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/mapping"
 )
 
@@ -76,29 +80,81 @@ func TestAutoAddInFlightNotResent(t *testing.T) {
 	}
 }
 
-// TestNamedUnknownPassesItsCode: a row that names its customer by code and ends unknown
-// (auto_add, no answer) cannot have created another customer: a later row of the same
-// key without a code is sent with that code, not left unknown.
-func TestNamedUnknownPassesItsCode(t *testing.T) {
-	in := writeFile(t, t.TempDir(), "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
-		"B,9000000000000001,Bob,B,b@example.com\n"+
-		"B,,Bobby,B,b@example.com\n")
-	var sent [][]mapping.Field
-	o := runOpts(t, nil, parseMapping(t, addOnceMapping), in)
-	o.Sender = senderFunc(func(_ context.Context, fs []mapping.Field) api.Outcome {
-		sent = append(sent, fs)
-		if len(sent) == 1 {
-			return api.Outcome{Kind: api.MaybeProcessed, Message: "connection reset"}
-		}
-		return api.Outcome{Kind: api.Success, Status: "update", Code: fieldValue(fs, "code")}
-	})
-	o.Workers = 1
-	mustRun(t, o)
-	rows := readResults(t, in+".results.csv")
-	if rows[0]["status"] != "unknown" {
-		t.Fatalf("row 2: %s (%s), want unknown", rows[0]["status"], rows[0]["message"])
+// TestNamedUnknownHoldsLaterRows: a row that names its customer by code and ends
+// unknown (auto_add, no answer) may have made the customer under another code (the
+// API's rule 3): a later row of the same key without a code is not sent, whether it
+// comes right after it or thousands of rows later.
+func TestNamedUnknownHoldsLaterRows(t *testing.T) {
+	for _, between := range []int{0, 3000} {
+		t.Run(fmt.Sprintf("%d rows between", between), func(t *testing.T) {
+			var b strings.Builder
+			b.WriteString("Customer ID,Code,First Name,Last Name,Email\n")
+			b.WriteString("B,9000000000000001,Bob,B,b@example.com\n")
+			for i := range between {
+				fmt.Fprintf(&b, "O%d,,Other,O,o%d@example.com\n", i, i)
+			}
+			b.WriteString("B,,Bobby,B,b@example.com\n")
+			in := writeFile(t, t.TempDir(), "in.csv", b.String())
+			var mu sync.Mutex
+			var sentB int
+			o := runOpts(t, nil, parseMapping(t, addOnceMapping), in)
+			o.Sender = senderFunc(func(_ context.Context, fs []mapping.Field) api.Outcome {
+				if fieldValue(fs, "first_name") == "Other" {
+					return api.Outcome{Kind: api.Success, Status: "new", Code: "1"}
+				}
+				mu.Lock()
+				sentB++
+				mu.Unlock()
+				return api.Outcome{Kind: api.MaybeProcessed, Message: "connection reset"}
+			})
+			mustRun(t, o)
+			rows := readResults(t, in+".results.csv")
+			first, last := rows[0], rows[len(rows)-1]
+			if first["status"] != "unknown" || last["status"] != "unknown" || sentB != 1 {
+				t.Errorf("first B row %s, last B row %s (%s), %d requests for B; want both unknown, 1 request",
+					first["status"], last["status"], last["message"], sentB)
+			}
+		})
 	}
-	if rows[1]["status"] != "update" || len(sent) != 2 || fieldValue(sent[1], "code") != "9000000000000001" {
-		t.Errorf("row 3: %s (%s), %d requests; want it sent with the code of row 2", rows[1]["status"], rows[1]["message"], len(sent))
+}
+
+// TestRejectedCodeGoesOn: a row named by its code that the API rejects passes that code
+// to a later row of its key without one, which updates that customer rather than make
+// a new one; but a code the state remembers for the key goes first (the API may have
+// refused the row's code itself).
+func TestRejectedCodeGoesOn(t *testing.T) {
+	for _, remembered := range []string{"", "4108263931473242"} {
+		t.Run("remembered="+remembered, func(t *testing.T) {
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
+				"B,9998000000000001,Bob,B,b@example.com\n"+
+				"B,,Bobby,B,b@example.com\n")
+			var codes []string
+			o := runOpts(t, nil, parseMapping(t, customerMapping), in)
+			o.Workers = 1
+			o.Sender = senderFunc(func(_ context.Context, fs []mapping.Field) api.Outcome {
+				codes = append(codes, fieldValue(fs, "code"))
+				if len(codes) == 1 {
+					return api.Outcome{Kind: api.Rejected, Message: "card number already belongs to another customer"}
+				}
+				return api.Outcome{Kind: api.Success, Status: "update", Code: fieldValue(fs, "code")}
+			})
+			if remembered != "" {
+				st, err := state.Open(filepath.Join(dir, "state.db"), state.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := st.Finish("key:B", state.Entry{Code: remembered, Status: "new"}); err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				o.Store = st
+			}
+			mustRun(t, o)
+			want := cmp.Or(remembered, "9998000000000001")
+			if len(codes) != 2 || codes[1] != want {
+				t.Errorf("requests with codes %q; want the second with %s", codes, want)
+			}
+		})
 	}
 }

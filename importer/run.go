@@ -39,8 +39,10 @@ type job struct {
 	deps      int    // unfinished earlier rows of the same customer
 	next      []*job // later rows of the same customer waiting for this one
 	fields    []mapping.Field
-	// laneCode is the code an earlier row of the same key got in this run.
+	// laneCode is the code an earlier row of the same key got in this run; laneWeak: or
+	// the code it named, rejected by the API (a code the state remembers goes first).
 	laneCode string
+	laneWeak bool
 	// knownCard is the customer's card number as an earlier row of the same key got it
 	// in this run, or as the state remembers it: card_number_generate is not sent again
 	// (it would replace the card), and the state keeps it when the answer has none.
@@ -422,7 +424,7 @@ func (r *runner) dryRunState(j *job) error {
 	switch {
 	case e.InFlight && !r.opt.Force && !((j.named || e.Code != "") && !j.addsEachTime()):
 		// (A remembered code names the row in a real run.)
-		j.code = e.Code
+		j.code = cmp.Or(fieldOf(j.fields, "code"), e.Code)
 		j.msgs = append(j.msgs, "a previous run may have sent this row, and got no answer: it would end unknown")
 		p["unknown"]++
 	case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash && j.differs:
@@ -770,8 +772,8 @@ func (r *runner) prepare(j *job) error {
 			case !r.opt.Force && !e.InFlight && e.Code != "" && e.Hash == j.res.Hash:
 				j.status, j.code, j.card = report.StatusUnchanged, e.Code, e.CardNumber
 				return r.release(j)
-			case j.res.Identity.Code == "" && j.laneCode == "" && e.Code != "":
-				j.fields = withCode(j.fields, e.Code)
+			case j.res.Identity.Code == "" && (j.laneCode == "" || j.laneWeak) && e.Code != "":
+				j.fields = withCode(withoutField(j.fields, "code"), e.Code)
 				j.named = true
 			}
 			if e.CardNumber != "" && j.knownCard == "" {
@@ -782,7 +784,8 @@ func (r *runner) prepare(j *job) error {
 			if e.InFlight && !j.repeatSafe() && !r.opt.Force {
 				// (In flight: a request may have left; after a crash of the machine, also
 				// a row that was only about to be sent.)
-				j.status, j.code = report.StatusUnknown, e.Code
+				// (The code it would have been sent with: the one to check.)
+				j.status, j.code = report.StatusUnknown, cmp.Or(fieldOf(j.fields, "code"), e.Code)
 				j.errMsg = "a previous run may have sent this row, and got no answer: " + j.notRepeatedMsg() +
 					" (check the customer; add its code to the row, or use --force)"
 				return r.release(j)
@@ -862,16 +865,17 @@ func (r *runner) release(j *job) error {
 	// What the rows after j need of it, read before finish: from then on the pipeline
 	// may use j again (see finish).
 	key := j.res.Identity.Key
-	code := j.code
-	if code == "" && j.named && j.res.Valid() {
-		// The code the row named its customer by, when it got none back (no answer, or
-		// an error): the rows after it name that customer too, rather than making one.
-		code = fieldOf(j.fields, "code")
-	}
-	done := releasedRow{code: code, card: cmp.Or(j.card, j.knownCard), unknown: j.status == report.StatusUnknown,
+	done := releasedRow{code: j.code, card: cmp.Or(j.card, j.knownCard), unknown: j.status == report.StatusUnknown,
 		number: j.number, laneUnknown: j.laneUnknown}
+	if c := fieldOf(j.fields, "code"); done.code == "" && c != "" && j.status == report.StatusError && j.res.Valid() {
+		// The row named its customer by this code, and got an error: the rows of its key
+		// after it name that customer too, rather than make a new one, unless the state
+		// remembers another code (the API may have refused the code itself). A row with
+		// no answer passes nothing: its request may have made a customer under another
+		// code (see the API's rule 3), so the rows after it are not sent without one.
+		done.code, done.weak = c, true
+	}
 	noteKey := key != "" && j.res.Valid()
-	named := j.named
 	next := j.next
 	if err := r.finish(j); err != nil {
 		return err
@@ -881,7 +885,9 @@ func (r *runner) release(j *job) error {
 		case done.code != "" && r.opt.Store == nil:
 			// (A state remembers every code itself.)
 			r.keys.note(key, keyOutcome{code: done.code, card: done.card})
-		case done.unknown && !named:
+		case done.unknown && done.code == "":
+			// Also a row named by its code or card number: it may have made the customer
+			// under a code no later row knows.
 			r.keys.note(key, keyOutcome{unknown: cmp.Or(done.laneUnknown, done.number)})
 		}
 	}
@@ -890,7 +896,7 @@ func (r *runner) release(j *job) error {
 		// this row created or updated, even with no state database.
 		sameKey := key != "" && key == n.res.Identity.Key
 		if done.code != "" && n.res.Identity.Code == "" && n.laneCode == "" && sameKey {
-			n.laneCode = done.code
+			n.laneCode, n.laneWeak = done.code, done.weak
 		}
 		if sameKey && done.card != "" {
 			n.knownCard = done.card
@@ -916,12 +922,12 @@ func (r *runner) release(j *job) error {
 // releasedRow is what release keeps of a finished row for the rows after it.
 type releasedRow struct {
 	code, card  string // card: the row's card number, or the one it knew
+	weak        bool   // code is the one the row named, not one the API answered
 	unknown     bool   // the row ended unknown
 	number      int
 	laneUnknown int
 }
 
-// withoutField returns fields without the named field; fields itself when it has none.
 // fieldOf returns the value of the field name in fields, "" if there is none.
 func fieldOf(fields []mapping.Field, name string) string {
 	for _, f := range fields {
@@ -932,6 +938,7 @@ func fieldOf(fields []mapping.Field, name string) string {
 	return ""
 }
 
+// withoutField returns fields without the named field; fields itself when it has none.
 func withoutField(fields []mapping.Field, name string) []mapping.Field {
 	i := slices.IndexFunc(fields, func(f mapping.Field) bool { return f.Name == name })
 	if i < 0 {
