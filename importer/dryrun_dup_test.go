@@ -110,3 +110,39 @@ func TestDryRunStatePredictsRun(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunStateEarlierRowNames: a row left in flight without a code is sent by the
+// real run when an earlier row of its key in the file names the customer (it passes its
+// code on), and the dry run says so, row by row.
+func TestDryRunStateEarlierRowNames(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	st, err := state.Open(statePath, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Begin("key:K1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	const mappingYAML = "key: ID\nfields:\n  code: Code\n  first_name: First\n"
+	in := writeFile(t, dir, "in.csv", "ID,Code,First\nK1,,Ann\nK1,6101000000000001,Anne\nK1,,Annie\n")
+
+	o := runOpts(t, env, parseMapping(t, mappingYAML), in)
+	o.DryRun, o.Store = true, openStore(t, statePath, true)
+	mustRun(t, o)
+	if err := o.Store.(*state.Store).Close(); err != nil {
+		t.Fatal(err)
+	}
+	predicted := readResults(t, in+".results.csv")
+	_, rows := runWithState(t, env, statePath, in, mappingYAML, false)
+	for i, r := range rows {
+		wouldBeUnknown := strings.Contains(predicted[i]["message"], "would end unknown")
+		if (r["status"] == string(report.StatusUnknown)) != wouldBeUnknown {
+			t.Errorf("row %s: the run made it %s (%s); the dry run said %q", r["row"], r["status"], r["message"], predicted[i]["message"])
+		}
+	}
+}

@@ -364,6 +364,11 @@ func (r *runner) writeRow(j *job) error {
 // validate is the dry run: every row is mapped and validated, and, with a state, told
 // whether it would be sent. Nothing is written to the state and nothing is sent.
 func (r *runner) validate(ctx context.Context) error {
+	if r.opt.Store != nil {
+		// What earlier rows of a key would leave to later ones in a real run (see
+		// dryRunState).
+		r.keys = newKeyMemory(recentKeys)
+	}
 	rec := r.startRecorder(true)
 	err := r.validateRows(ctx, rec)
 	if rerr := rec.close(); err == nil {
@@ -421,9 +426,23 @@ func (r *runner) dryRunState(j *job) error {
 		j.knownCard = e.CardNumber
 		j.fields = withoutField(j.fields, "card_number_generate")
 	}
+	// In a real run, an earlier row of the key that is sent, or found unchanged, passes
+	// its customer's code to this one (see release), and the state has its answer by
+	// then: this row names the customer too.
+	key := j.res.Identity.Key
+	earlier := false
+	if o, ok := r.keys.get(key); ok && key != "" && j.res.Identity.Code == "" {
+		earlier = o.code != ""
+	}
+	before := p["unknown"]
+	defer func() {
+		if key != "" && p["unknown"] == before {
+			r.keys.note(key, keyOutcome{code: cmp.Or(j.res.Identity.Code, e.Code, "(new)")})
+		}
+	}()
 	switch {
-	case e.InFlight && !r.opt.Force && !((j.named || e.Code != "") && !j.addsEachTime()):
-		// (A remembered code names the row in a real run.)
+	case e.InFlight && !r.opt.Force && !((j.named || e.Code != "" || earlier) && !j.addsEachTime()):
+		// (A remembered code names the row in a real run, as does an earlier row's.)
 		j.code = cmp.Or(fieldOf(j.fields, "code"), e.Code)
 		j.msgs = append(j.msgs, "a previous run may have sent this row, and got no answer: it would end unknown")
 		p["unknown"]++
