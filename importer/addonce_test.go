@@ -158,3 +158,27 @@ func TestRejectedCodeGoesOn(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownShowsSentCode: a row left in flight that ends unknown shows the code it
+// was sent with (its own), the customer to check, not another the state remembers.
+func TestUnknownShowsSentCode(t *testing.T) {
+	env := newEnv(t, sandbox.Config{})
+	dir := t.TempDir()
+	statePath := filepath.Join(dir, "state.db")
+	st := openStore(t, statePath, false)
+	if err := st.Finish("key:B", state.Entry{Code: "8424614578368245", Status: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Begin("key:B"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
+		"B,9000000000007202,Bob,B,b@example.com\n")
+	_, rows := runWithState(t, env, statePath, in, addOnceMapping, false)
+	if rows[0]["status"] != "unknown" || rows[0]["code"] != "9000000000007202" {
+		t.Errorf("%s with code %q, want unknown with the code it was sent with", rows[0]["status"], rows[0]["code"])
+	}
+}
