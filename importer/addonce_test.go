@@ -165,16 +165,7 @@ func TestUnknownShowsSentCode(t *testing.T) {
 	env := newEnv(t, sandbox.Config{})
 	dir := t.TempDir()
 	statePath := filepath.Join(dir, "state.db")
-	st := openStore(t, statePath, false)
-	if err := st.Finish("key:B", state.Entry{Code: "8424614578368245", Status: "new"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Begin("key:B"); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	leftInFlight(t, statePath, map[string]state.Entry{"key:B": {Code: "8424614578368245", Status: "new"}}, "key:B")
 	in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
 		"B,9000000000007202,Bob,B,b@example.com\n")
 	_, rows := runWithState(t, env, statePath, in, addOnceMapping, false)

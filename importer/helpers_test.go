@@ -19,6 +19,7 @@ import (
 
 	"github.com/custimport/custimport/importer/api"
 	"github.com/custimport/custimport/importer/sandbox"
+	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/mapping"
 	"github.com/custimport/custimport/report"
 )
@@ -216,4 +217,27 @@ func statusCounts(rows []resultRow) map[report.Status]int {
 		c[report.Status(r["status"])]++
 	}
 	return c
+}
+
+// leftInFlight makes the state at path as a run killed mid-request leaves it: each
+// identity of known finished with its entry, then each of ids marked in flight.
+func leftInFlight(tb testing.TB, path string, known map[string]state.Entry, ids ...string) {
+	tb.Helper()
+	st, err := state.Open(path, state.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for id, e := range known {
+		if err := st.Finish(id, e); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		if err := st.Begin(id); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		tb.Fatal(err)
+	}
 }
