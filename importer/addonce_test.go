@@ -166,10 +166,18 @@ func TestUnknownShowsSentCode(t *testing.T) {
 	dir := t.TempDir()
 	statePath := filepath.Join(dir, "state.db")
 	leftInFlight(t, statePath, map[string]state.Entry{"key:B": {Code: "8424614578368245", Status: "new"}}, "key:B")
-	in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email\n"+
-		"B,9000000000007202,Bob,B,b@example.com\n")
-	_, rows := runWithState(t, env, statePath, in, addOnceMapping, false)
+	// Points only on the first row: the second could be repeated, were it named.
+	in := writeFile(t, dir, "in.csv", "Customer ID,Code,First Name,Last Name,Email,Points\n"+
+		"B,9000000000007202,Bob,B,b@example.com,25\n"+
+		"B,,Bobby,B,b@example.com,\n")
+	_, rows := runWithState(t, env, statePath, in, customerMapping+"  auto_add: Points\n", false)
 	if rows[0]["status"] != "unknown" || rows[0]["code"] != "9000000000007202" {
 		t.Errorf("%s with code %q, want unknown with the code it was sent with", rows[0]["status"], rows[0]["code"])
+	}
+	// The code it shows is no answer: the request may have made the customer under
+	// another (the API's rule 3), so the next row of the key is not sent with it.
+	if rows[1]["status"] != "unknown" || env.sb.Stats().Requests != 0 {
+		t.Errorf("next row of the key: %s (%s), %d requests; want unknown, none sent",
+			rows[1]["status"], rows[1]["message"], env.sb.Stats().Requests)
 	}
 }

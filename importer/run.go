@@ -886,6 +886,12 @@ func (r *runner) release(j *job) error {
 	key := j.res.Identity.Key
 	done := releasedRow{code: j.code, card: cmp.Or(j.card, j.knownCard), unknown: j.status == report.StatusUnknown,
 		number: j.number, laneUnknown: j.laneUnknown}
+	if done.unknown {
+		// The code an unknown row shows is the one it was (or would have been) sent
+		// with, no answer: its request may have made the customer under another code
+		// (the API's rule 3).
+		done.code = ""
+	}
 	if c := fieldOf(j.fields, "code"); done.code == "" && c != "" && j.status == report.StatusError && j.res.Valid() {
 		// The row named its customer by this code, and got an error: the rows of its key
 		// after it name that customer too, rather than make a new one, unless the state
