@@ -7,6 +7,7 @@ const recentKeys = 1 << 16
 type keyOutcome struct {
 	code, card string // the customer's code and card number, when the row got them
 	unknown    int    // the row that got no answer (it may have created the customer); 0 if none
+	weak       bool   // code is one a rejected row named, not one the API answered (see release)
 }
 
 // keyMemory remembers the outcome of the rows of the last recentKeys keys that finished,
@@ -45,6 +46,12 @@ func (k *keyMemory) note(key string, o keyOutcome) {
 	k.ring[k.next] = key
 	k.m[key] = keyEntry{keyOutcome: o, slot: k.next}
 	k.next = (k.next + 1) % len(k.ring)
+}
+
+// has reports whether k remembers key.
+func (k *keyMemory) has(key string) bool {
+	_, ok := k.m[key]
+	return ok
 }
 
 // get returns the outcome noted for key.

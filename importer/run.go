@@ -750,7 +750,7 @@ func (r *runner) admit(j *job) error {
 	if j.deps == 0 && j.res.Identity.Key != "" && j.res.Identity.Code == "" {
 		// No earlier row of the key is unfinished: one may have finished.
 		if o, ok := r.keys.get(j.res.Identity.Key); ok {
-			j.laneCode, j.knownCard, j.laneUnknown = o.code, o.card, o.unknown
+			j.laneCode, j.laneWeak, j.knownCard, j.laneUnknown = o.code, o.weak, o.card, o.unknown
 		}
 	}
 	if j.deps == 0 {
@@ -775,7 +775,9 @@ func (r *runner) prepare(j *job) error {
 	if j.knownCard != "" {
 		j.fields = withoutField(j.fields, "card_number_generate")
 	}
-	if j.laneUnknown != 0 && !j.named && !r.opt.Force {
+	// Only a code names the customer an earlier row may have made unseen: a card number
+	// this row sends would make another (the API's rule 5), unless that row sent it.
+	if j.laneUnknown != 0 && fieldOf(j.fields, "code") == "" && !r.opt.Force {
 		j.status = report.StatusUnknown
 		j.errMsg = fmt.Sprintf("an earlier row of this customer (row %d) got no answer, so it may have created the customer; "+
 			"not sent so as not to create it twice (add the customer's code to the rows, or use --force)", j.laneUnknown)
@@ -907,9 +909,10 @@ func (r *runner) release(j *job) error {
 	}
 	if noteKey {
 		switch {
-		case done.code != "" && r.opt.Store == nil:
-			// (A state remembers every code itself.)
-			r.keys.note(key, keyOutcome{code: done.code, card: done.card})
+		case done.code != "" && (r.opt.Store == nil || done.weak || r.keys.has(key)):
+			// A state remembers every code the API answered, but not a rejected row's
+			// code, nor that a success came after a row with no answer.
+			r.keys.note(key, keyOutcome{code: done.code, card: done.card, weak: done.weak})
 		case done.unknown && done.code == "":
 			// Also a row named by its code or card number: it may have made the customer
 			// under a code no later row knows.

@@ -56,13 +56,17 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 		case api.Success:
 			r.lim.Succeeded()
 			j.status, j.code, j.card = report.Status(out.Status), out.Code, out.CardNumber
+			// The customer's card from now on: as answered, else as the row sent it (an
+			// answer may leave it out), else the one it had. Later rows of the customer
+			// do not ask for another (see prepare).
+			j.knownCard = cmp.Or(out.CardNumber, fieldOf(j.fields, "card_number"), j.knownCard)
 			if store != nil {
 				// The outcome joins the next group commit; the worker goes on. A crash
 				// before that commit leaves the row as a crash during the request does.
 				store.FinishAsync(j.id, state.Entry{
 					// An update that asked for no card answers none: the customer keeps
 					// the card it has.
-					Code: out.Code, CardNumber: cmp.Or(out.CardNumber, j.knownCard), Hash: j.res.Hash,
+					Code: out.Code, CardNumber: j.knownCard, Hash: j.res.Hash,
 					Status: out.Status, Time: r.opt.Now().UTC(),
 				})
 			}
