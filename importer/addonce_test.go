@@ -46,6 +46,9 @@ func TestAutoAddNotRepeated(t *testing.T) {
 			if tc.status == "unknown" && !strings.Contains(rows[0]["message"], "auto_add") {
 				t.Errorf("message %q does not say why", rows[0]["message"])
 			}
+			if tc.status == "error" && !strings.Contains(rows[0]["message"], "may have been applied") {
+				t.Errorf("message %q does not say the request may have been applied", rows[0]["message"])
+			}
 			// The first call creates the customer (its code matched none), the repeats
 			// update it.
 			if st := env.sb.Stats(); st.Created+st.Updated != tc.updated {

@@ -92,6 +92,9 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 		if attempt > r.opt.Retries {
 			j.status = report.StatusError
 			j.errMsg = fmt.Sprintf("gave up after %d attempts: %s", attempt, out.Message)
+			if out.Kind == api.MaybeProcessed {
+				j.errMsg = fmt.Sprintf("gave up after %d attempts; the last may have been applied: %s", attempt, out.Message)
+			}
 			r.abandon(j, store, "error")
 			return
 		}
