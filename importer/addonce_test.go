@@ -102,7 +102,7 @@ func TestNamedUnknownHoldsLaterRows(t *testing.T) {
 			var sentB int
 			o := runOpts(t, nil, parseMapping(t, addOnceMapping), in)
 			o.Sender = senderFunc(func(_ context.Context, fs []mapping.Field) api.Outcome {
-				if fieldValue(fs, "first_name") == "Other" {
+				if fieldOf(fs, "first_name") == "Other" {
 					return api.Outcome{Kind: api.Success, Status: "new", Code: "1"}
 				}
 				mu.Lock()
@@ -136,11 +136,11 @@ func TestRejectedCodeGoesOn(t *testing.T) {
 			o := runOpts(t, nil, parseMapping(t, customerMapping), in)
 			o.Workers = 1
 			o.Sender = senderFunc(func(_ context.Context, fs []mapping.Field) api.Outcome {
-				codes = append(codes, fieldValue(fs, "code"))
+				codes = append(codes, fieldOf(fs, "code"))
 				if len(codes) == 1 {
 					return api.Outcome{Kind: api.Rejected, Message: "card number already belongs to another customer"}
 				}
-				return api.Outcome{Kind: api.Success, Status: "update", Code: fieldValue(fs, "code")}
+				return api.Outcome{Kind: api.Success, Status: "update", Code: fieldOf(fs, "code")}
 			})
 			if remembered != "" {
 				st, err := state.Open(filepath.Join(dir, "state.db"), state.Options{})

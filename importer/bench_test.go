@@ -621,7 +621,7 @@ func seedState(tb testing.TB, in, statePath string) {
 }
 
 func fieldValueOr(fs []mapping.Field, name, def string) string {
-	if v := fieldValue(fs, name); v != "" {
+	if v := fieldOf(fs, name); v != "" {
 		return v
 	}
 	return def

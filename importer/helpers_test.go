@@ -201,15 +201,6 @@ func (r *recorder) Send(ctx context.Context, fields []mapping.Field) api.Outcome
 	return out
 }
 
-func fieldValue(fields []mapping.Field, name string) string {
-	for _, f := range fields {
-		if f.Name == name {
-			return f.Value
-		}
-	}
-	return ""
-}
-
 // statusCounts counts the statuses of a results file.
 func statusCounts(rows []resultRow) map[report.Status]int {
 	c := map[report.Status]int{}

@@ -27,13 +27,13 @@ func (s *laneSender) Send(_ context.Context, fs []mapping.Field) api.Outcome {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent = append(s.sent, fs)
-	switch first := fieldValue(fs, "first_name"); {
+	switch first := fieldOf(fs, "first_name"); {
 	case strings.HasPrefix(first, "Drop"):
 		return api.Outcome{Kind: api.MaybeProcessed, Message: "connection reset"}
 	case strings.HasPrefix(first, "Rej"):
 		return api.Outcome{Kind: api.Rejected, Message: "card number already belongs to another customer"}
 	}
-	code := fieldValue(fs, "code")
+	code := fieldOf(fs, "code")
 	if code == "" {
 		return api.Outcome{Kind: api.Success, Status: "new", Code: fmt.Sprintf("%016d", 7000000000000000+len(s.sent))}
 	}
@@ -44,7 +44,7 @@ func (s *laneSender) Send(_ context.Context, fs []mapping.Field) api.Outcome {
 func (s *laneSender) requestsOf(first string) [][]mapping.Field {
 	var out [][]mapping.Field
 	for _, fs := range s.sent {
-		if fieldValue(fs, "first_name") == first {
+		if fieldOf(fs, "first_name") == first {
 			out = append(out, fs)
 		}
 	}
@@ -101,13 +101,13 @@ func TestLanes(t *testing.T) {
 			t.Run(name+"/success after no answer", func(t *testing.T) {
 				// A later success names the customer: the row after it is sent.
 				s, _ := runLanes(t, withState, append(append([]string{"K3,,,DropB,", "K3,6000000000000001,,Own,"}, gap...), "K3,,,Later,")...)
-				if r := s.requestsOf("Later"); len(r) != 1 || fieldValue(r[0], "code") != "6000000000000001" {
+				if r := s.requestsOf("Later"); len(r) != 1 || fieldOf(r[0], "code") != "6000000000000001" {
 					t.Errorf("the later row's requests %v, want one with code 6000000000000001", r)
 				}
 			})
 			t.Run(name+"/after a rejected code", func(t *testing.T) {
 				s, _ := runLanes(t, withState, append(append([]string{"K2,5000000000000001,777,RejA,"}, gap...), "K2,,,Later,")...)
-				if r := s.requestsOf("Later"); len(r) != 1 || fieldValue(r[0], "code") != "5000000000000001" {
+				if r := s.requestsOf("Later"); len(r) != 1 || fieldOf(r[0], "code") != "5000000000000001" {
 					t.Errorf("the later row's requests %v, want one with the rejected row's code", r)
 				}
 			})
@@ -115,7 +115,7 @@ func TestLanes(t *testing.T) {
 				// The answer leaves the card out: the card the row sent is the customer's,
 				// and a later row does not ask for another.
 				s, _ := runLanes(t, withState, append(append([]string{"G2,,4440001,CardG,"}, gap...), "G2,,,GenLater,6")...)
-				if r := s.requestsOf("GenLater"); len(r) != 1 || fieldValue(r[0], "card_number_generate") != "" {
+				if r := s.requestsOf("GenLater"); len(r) != 1 || fieldOf(r[0], "card_number_generate") != "" {
 					t.Errorf("the later row's requests %v, want one without card_number_generate", r)
 				}
 			})

@@ -325,10 +325,10 @@ func TestRunLanes(t *testing.T) {
 	rec := &recorder{
 		next: env.client, active: map[string]int{}, order: map[string][]string{}, delay: 2 * time.Millisecond,
 		keyOf: func(f []mapping.Field) string {
-			s, _ := strconv.Atoi(fieldValue(f, "custom_field_1"))
+			s, _ := strconv.Atoi(fieldOf(f, "custom_field_1"))
 			return fmt.Sprint(s % 6)
 		},
-		seqOf: func(f []mapping.Field) string { return fieldValue(f, "custom_field_1") },
+		seqOf: func(f []mapping.Field) string { return fieldOf(f, "custom_field_1") },
 	}
 	o := runOpts(t, env, m, in)
 	o.Sender = rec

@@ -337,8 +337,8 @@ func TestMarksBounded(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", customerCSV(300, 3)) // every third row has a code
 	rec := &recorder{
 		next: env.client, active: map[string]int{}, order: map[string][]string{},
-		keyOf: func(f []mapping.Field) string { return fieldValue(f, "email") },
-		seqOf: func(f []mapping.Field) string { return fieldValue(f, "email") },
+		keyOf: func(f []mapping.Field) string { return fieldOf(f, "email") },
+		seqOf: func(f []mapping.Field) string { return fieldOf(f, "email") },
 	}
 	const workers = 4
 	mc := &markCounter{Store: openStore(t, filepath.Join(dir, "state.db"), false), delay: 3 * time.Millisecond,
