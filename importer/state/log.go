@@ -174,11 +174,7 @@ func (s *Store) storedForWrites(ids []string) ([]Entry, error) {
 	for {
 		dropped := s.dropped
 		s.mu.Unlock()
-		reads := storedReads{s: s}
-		for i, id := range ids {
-			out[i] = reads.get(id)
-		}
-		reads.close()
+		s.storedInto(ids, out)
 		if err := s.lockForWrite(); err != nil {
 			return nil, err
 		}
@@ -213,41 +209,6 @@ func (s *Store) putLocked(id string, e Entry, mode writeMode) (b *walBatch, full
 	b.waited = b.waited || mode == durable || mode == queued
 	s.logged++
 	return b, len(s.active) == s.tune.checkpointEntries || s.logged == s.maxLogged()
-}
-
-// storedReads reads entries from bbolt in one read transaction, begun at the first
-// read: Reserve reads a whole group's.
-type storedReads struct {
-	s   *Store
-	tx  *bolt.Tx
-	err error
-}
-
-// get is Store.stored in the shared transaction.
-func (r *storedReads) get(id string) Entry {
-	if r.tx == nil && r.err == nil {
-		r.tx, r.err = r.s.db.Begin(false)
-	}
-	if r.err != nil {
-		return r.s.stored(id)
-	}
-	var e Entry
-	err := func() (err error) {
-		defer r.s.recoverCorrupt(&err)
-		e, _, err = r.s.get(r.tx.Bucket(bucketEntries), id)
-		return err
-	}()
-	if err != nil {
-		r.s.log.Warn("replacing an unreadable state entry", zap.Error(err))
-		return Entry{}
-	}
-	return e
-}
-
-func (r *storedReads) close() {
-	if r.tx != nil {
-		_ = r.tx.Rollback()
-	}
 }
 
 func (s *Store) kickWriter(c chan struct{}) {
@@ -292,20 +253,34 @@ func (s *Store) syncOrKick() {
 
 // stored reads id's entry from bbolt; an unreadable or missing one reads as empty.
 func (s *Store) stored(id string) Entry {
-	var e Entry
+	var e [1]Entry
+	s.storedInto([]string{id}, e[:])
+	return e[0]
+}
+
+// storedInto reads the entries of ids from bbolt into out, in one read transaction; an
+// unreadable or missing one reads as empty.
+func (s *Store) storedInto(ids []string, out []Entry) {
 	err := func() (err error) {
 		defer s.recoverCorrupt(&err)
 		return s.db.View(func(tx *bolt.Tx) error {
-			e, _, err = s.get(tx.Bucket(bucketEntries), id)
-			return err
+			b := tx.Bucket(bucketEntries)
+			for i, id := range ids {
+				e, _, err := s.get(b, id)
+				if err != nil {
+					// An unreadable entry is replaced rather than blocking the identity
+					// forever.
+					s.log.Warn("replacing an unreadable state entry", zap.Error(err))
+				}
+				out[i] = e
+			}
+			return nil
 		})
 	}()
 	if err != nil {
-		// An unreadable entry is replaced rather than blocking the identity forever.
-		s.log.Warn("replacing an unreadable state entry", zap.Error(err))
-		return Entry{}
+		s.log.Warn("replacing unreadable state entries", zap.Error(err))
+		clear(out)
 	}
-	return e
 }
 
 // wait returns once b is durable, with its error; a nil b was written as far as it goes.
