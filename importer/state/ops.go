@@ -222,30 +222,15 @@ func (s *Store) Reserve(ids []string) error {
 	if err := s.lockForWrite(); err != nil {
 		return err
 	}
-	// The entries not pending are read from bbolt, outside mu (see storedForWrite).
-	var unread []string
-	for _, id := range ids {
-		if _, ok := s.pendingLocked(id); !ok {
-			unread = append(unread, id)
-		}
-	}
-	stored := map[string]Entry{}
-	if len(unread) > 0 {
-		es, err := s.storedForWrites(unread)
-		if err != nil {
-			return err
-		}
-		for i, id := range unread {
-			stored[id] = es[i]
-		}
+	// Read from bbolt outside mu, pending entries over them (see storedForWrite).
+	es, err := s.storedForWrites(ids)
+	if err != nil {
+		return err
 	}
 	var b *walBatch
 	full := false
-	for _, id := range ids {
-		e, ok := s.pendingLocked(id)
-		if !ok {
-			e = stored[id]
-		}
+	for i, id := range ids {
+		e := es[i]
 		e.Reserved = true
 		var f bool
 		b, f = s.putLocked(id, e, queued)
