@@ -434,15 +434,15 @@ func (r *runner) dryRunState(j *job) error {
 	if o, ok := r.keys.get(key); ok && key != "" && j.res.Identity.Code == "" {
 		earlier = o.code != ""
 	}
-	before := p["unknown"]
-	defer func() {
-		if key != "" && p["unknown"] == before {
-			r.keys.note(key, keyOutcome{code: cmp.Or(j.res.Identity.Code, e.Code, "(new)")})
-		}
-	}()
+	// (A remembered code names the row in a real run, as does an earlier row's.)
+	unknown := e.InFlight && !r.opt.Force && !((j.named || e.Code != "" || earlier) && !j.addsEachTime())
+	if key != "" && !unknown {
+		// Sent or unchanged: the rows of the key after it name the customer. (Its code
+		// may be one the run would get: any text but "" says so.)
+		r.keys.note(key, keyOutcome{code: cmp.Or(j.res.Identity.Code, e.Code, "(new)")})
+	}
 	switch {
-	case e.InFlight && !r.opt.Force && !((j.named || e.Code != "" || earlier) && !j.addsEachTime()):
-		// (A remembered code names the row in a real run, as does an earlier row's.)
+	case unknown:
 		j.code = cmp.Or(fieldOf(j.fields, "code"), e.Code)
 		j.msgs = append(j.msgs, "a previous run may have sent this row, and got no answer: it would end unknown")
 		p["unknown"]++
