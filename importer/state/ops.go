@@ -273,11 +273,12 @@ func (s *Store) Finish(id string, e Entry) error {
 }
 
 // FinishAsync is Finish without the wait: the outcome joins the next sync of the log
-// (within tuning.asyncDelay) and FinishAsync returns at once; reads see it at once. Flush waits until every such
-// write is on disk and reports the first that failed; Close flushes too. A crash before
-// that write leaves the entry as it was (in flight, if Begin marked it). Writes reach the
-// file in the order they were made: a write that returned (Begin, Finish, Abandon) put
-// every earlier FinishAsync in the file too, and made it durable if it waited for the disk.
+// (within tuning.asyncDelay) and FinishAsync returns at once; reads see it at once.
+// Flush waits until every such write is on disk and reports the first that failed; Close
+// flushes too. A crash before that write leaves the entry as it was (in flight, if Begin
+// marked it). Writes reach the file in the order they were made: a write that returned
+// (Begin, Finish, Abandon) put every earlier FinishAsync in the file too, and made it
+// durable if it waited for the disk.
 func (s *Store) FinishAsync(id string, e Entry) {
 	if _, err := s.write(id, s.stamp(e), nil, lazy); err != nil {
 		s.mu.Lock()
