@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -154,4 +155,62 @@ func BenchmarkHash(b *testing.B) {
 	_ = sink
 	b.ReportMetric(float64(tf.Nanoseconds())/float64(b.N*64), "ns/row")
 	b.ReportMetric(tf.Seconds()/ts.Seconds(), "x-stable")
+}
+
+// BenchmarkApplyTexts maps rows of texts as a dry run's mappers do: Mapper.ApplyTextsTo
+// with the per-process hash, each row's Fields written into an array kept for use again.
+// The rows are many (benchTextRows), so that their texts are not all in the CPU's cache.
+// The baseline is a pass that reads the first byte of every text of the rows
+// (x-touch: our time over its time, timed in alternating chunks).
+func BenchmarkApplyTexts(b *testing.B) {
+	p := mustBind(b, benchMapping, benchHeader...)
+	p.UseProcessHash()
+	benchTextRows := envRows(1 << 14)
+	rows := make([][]string, benchTextRows)
+	for i := range rows {
+		rows[i] = benchRowN(i).Texts()
+	}
+	m := p.NewMapper()
+	fields := make([][]Field, 128)
+	for i := range fields {
+		fields[i] = make([]Field, 0, len(benchHeader))
+	}
+	const chunk = 256
+	var ours, base time.Duration
+	var sink int
+	b.ReportAllocs()
+	for done := 0; b.Loop(); done++ {
+		start := time.Now()
+		for i := range chunk {
+			k := (done*chunk + i) % len(rows)
+			r := m.ApplyTextsTo(rows[k], fields[i%len(fields)])
+			fields[i%len(fields)] = r.Fields
+			sink += len(r.Fields)
+		}
+		ours += time.Since(start)
+		start = time.Now()
+		for i := range chunk {
+			for _, s := range rows[(done*chunk+i)%len(rows)] {
+				if s != "" {
+					sink += int(s[0])
+				}
+			}
+		}
+		base += time.Since(start)
+	}
+	if sink == 0 {
+		b.Fatal("nothing mapped")
+	}
+	b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N*chunk), "ns/row")
+	b.ReportMetric(float64(ours)/float64(base), "x-touch")
+}
+
+// envRows is the number of rows BenchmarkApplyTexts cycles through: BENCH_APPLY_ROWS, or
+// def.
+func envRows(def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv("BENCH_APPLY_ROWS"), &n); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
