@@ -152,6 +152,9 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return withCode(exitUsage, fmt.Errorf("--summary-json %q: no directory %q to write it in", f.summaryJSON, dir))
 		}
+		if fi, err := os.Stat(f.summaryJSON); err == nil && fi.IsDir() {
+			return withCode(exitUsage, fmt.Errorf("--summary-json %q is a directory; name a file", f.summaryJSON))
+		}
 	}
 	opt, cleanup, err := a.options(ctx, f, input, log)
 	defer cleanup()
