@@ -212,6 +212,11 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
+	if errors.Is(r.stopped, ErrMaxErrors) && r.sum.Counts[report.StatusSkipped] == 0 {
+		// The last rows reached the limit: nothing was left unsent, the run went
+		// through every row.
+		r.stopped = nil
+	}
 	res := &Result{Summary: r.sum, Stopped: r.stopped, Waits: r.lim.Waits()}
 	if r.stopped != nil {
 		r.sum.Stopped = true

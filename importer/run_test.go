@@ -194,25 +194,40 @@ func TestRunInputErrorMidway(t *testing.T) {
 	}
 }
 
-// TestRunMaxErrors stops after N failed rows: the rest are skipped, exit 3.
+// TestRunMaxErrors stops after N failed rows: the rest are skipped, exit 3. A limit
+// reached by the last row stops nothing: the run went through every row, exit 1.
 func TestRunMaxErrors(t *testing.T) {
-	env := newEnv(t, sandbox.Config{})
-	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("First Name,Note\n")
-	for i := range 40 {
-		fmt.Fprintf(&b, "P%d,bad\n", i) // custom field 9 does not exist: every row is rejected
-	}
-	in := writeFile(t, dir, "in.csv", b.String())
-	o := runOpts(t, env, parseMapping(t, "fields:\n  first_name: First Name\n  custom_field_9: Note\n"), in)
-	o.MaxErrors, o.Workers = 3, 1
-	res := mustRun(t, o)
-	if !errors.Is(res.Stopped, ErrMaxErrors) || res.ExitCode() != 3 {
-		t.Fatalf("stopped %v exit %d, want ErrMaxErrors and 3", res.Stopped, res.ExitCode())
-	}
-	c := statusCounts(readResults(t, in+".results.csv"))
-	if c[report.StatusError] != 3 || c[report.StatusSkipped] != 37 {
-		t.Errorf("counts %v, want 3 error and 37 skipped", c)
+	for _, tc := range []struct {
+		name     string
+		rows     int
+		wantExit int
+		stopped  bool
+	}{
+		{"rows left", 40, 3, true},
+		{"reached by the last row", 3, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, sandbox.Config{})
+			dir := t.TempDir()
+			var b strings.Builder
+			b.WriteString("First Name,Note\n")
+			for i := range tc.rows {
+				fmt.Fprintf(&b, "P%d,bad\n", i) // custom field 9 does not exist: every row is rejected
+			}
+			in := writeFile(t, dir, "in.csv", b.String())
+			o := runOpts(t, env, parseMapping(t, "fields:\n  first_name: First Name\n  custom_field_9: Note\n"), in)
+			o.MaxErrors, o.Workers = 3, 1
+			res := mustRun(t, o)
+			if errors.Is(res.Stopped, ErrMaxErrors) != tc.stopped || res.ExitCode() != tc.wantExit ||
+				res.Summary.Stopped != tc.stopped {
+				t.Fatalf("stopped %v (summary %v), exit %d; want stopped %v, exit %d",
+					res.Stopped, res.Summary.Stopped, res.ExitCode(), tc.stopped, tc.wantExit)
+			}
+			c := statusCounts(readResults(t, in+".results.csv"))
+			if c[report.StatusError] != 3 || c[report.StatusSkipped] != tc.rows-3 {
+				t.Errorf("counts %v, want 3 error and %d skipped", c, tc.rows-3)
+			}
+		})
 	}
 }
 
