@@ -43,3 +43,11 @@ func TestSummaryJSONDirectoryRefusedUpFront(t *testing.T) {
 		})
 	}
 }
+
+// TestStateExportHelpSaysValuesAreExact: the help says the export is not formula-escaped.
+func TestStateExportHelpSaysValuesAreExact(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "state", "export", "--help")
+	if code != 0 || !strings.Contains(out, "written exactly as") || !strings.Contains(out, "no escaping '") {
+		t.Errorf("exit %d; state export --help does not say values are written exactly:\n%s", code, out)
+	}
+}

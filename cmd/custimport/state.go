@@ -44,6 +44,10 @@ codes can be stored in your own system. Columns:
                  answer was never recorded (the run was killed): its outcome is unknown
   last_sent      when the last status was recorded, RFC 3339, UTC
 
+Values are written exactly as stored, for your own system to read: unlike the
+results file, a value that starts with =, +, - or @ gets no escaping ' in front,
+so open the file in a spreadsheet program only through its import dialog.
+
 The state is opened read-only and never changed. Without --state, the file is
 $XDG_STATE_HOME/custimport/<account id>.db (or ~/.local/state/custimport/...).
 

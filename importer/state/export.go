@@ -14,8 +14,9 @@ var ExportHeader = []string{"identity_kind", "identity", "code", "card_number", 
 // Export writes the state as CSV, one row per identity in identity order: the identity
 // split at its first ':' into kind (key, code, card) and value, the code and card number,
 // the last status ("in_flight" while a request has no recorded answer: its outcome is not
-// known) and the time of that status in RFC 3339, UTC. A value a spreadsheet would run as
-// a formula (leading =, +, -, @, tab or carriage return) is written with a leading '.
+// known) and the time of that status in RFC 3339, UTC. Values are written exactly as
+// stored: the export is read by the merchant's own system, which must get back the key,
+// code and card number it will match on (formula escaping is for the results file only).
 func (s *Store) Export(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExportHeader); err != nil {
@@ -36,9 +37,6 @@ func (s *Store) Export(w io.Writer) error {
 			sent = e.Time.UTC().Format(time.RFC3339)
 		}
 		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5] = kind, value, e.Code, e.CardNumber, status, sent
-		for i := range rec {
-			rec[i] = escapeFormula(rec[i])
-		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("export state: %w", err)
 		}
@@ -52,12 +50,4 @@ func (s *Store) Export(w io.Writer) error {
 		return fmt.Errorf("export state: %w", err)
 	}
 	return nil
-}
-
-// escapeFormula prefixes a value that a spreadsheet would run as a formula with '.
-func escapeFormula(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
