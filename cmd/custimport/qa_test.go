@@ -51,3 +51,34 @@ func TestStateExportHelpSaysValuesAreExact(t *testing.T) {
 		t.Errorf("exit %d; state export --help does not say values are written exactly:\n%s", code, out)
 	}
 }
+
+// TestRateMustBeAFiniteNumber: --rate NaN, Inf or negative would mean no limit at all;
+// it is a bad flag value (exit 2) before anything is sent, from the flag or the environment.
+func TestRateMustBeAFiniteNumber(t *testing.T) {
+	dir := t.TempDir()
+	in, mp := qaInput(t, dir)
+	res := filepath.Join(dir, "r.csv")
+	for _, v := range []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "-1", "-0.5"} {
+		t.Run(v, func(t *testing.T) {
+			code, out, errs := runCLI(t, nil, "run", "--sandbox", "--rate", v, "--mapping", mp, "--results", res, in)
+			if code != 2 || !strings.Contains(errs, "--rate must be") {
+				t.Errorf("exit %d, want 2 naming --rate\nstdout: %s\nstderr: %s", code, out, errs)
+			}
+			if _, err := os.Stat(res); err == nil {
+				t.Error("a results file was written")
+			}
+		})
+	}
+	t.Run("environment", func(t *testing.T) {
+		code, out, errs := runCLI(t, map[string]string{"CUSTIMPORT_RATE": "NaN"}, "run", "--sandbox", "--mapping", mp, "--results", res, in)
+		if code != 2 || !strings.Contains(errs, "--rate must be") {
+			t.Errorf("exit %d, want 2 naming --rate\nstdout: %s\nstderr: %s", code, out, errs)
+		}
+	})
+	t.Run("zero is unlimited", func(t *testing.T) {
+		code, out, errs := runCLI(t, nil, "run", "--sandbox", "--rate", "0", "--mapping", mp, "--results", res, in)
+		if code != 0 {
+			t.Errorf("exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errs)
+		}
+	})
+}

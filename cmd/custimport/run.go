@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -394,8 +395,8 @@ func mapsField(m *mapping.Mapping, name string) bool {
 // check validates flag values that need no file.
 func (f *runFlags) check() error {
 	var errs []error
-	if f.rate < 0 {
-		errs = append(errs, errors.New("--rate must be 0 (unlimited) or more"))
+	if math.IsNaN(f.rate) || math.IsInf(f.rate, 0) || f.rate < 0 {
+		errs = append(errs, fmt.Errorf("--rate must be a number of requests per second, 0 (unlimited) or more, not %v", f.rate))
 	}
 	if f.burst < 1 {
 		errs = append(errs, errors.New("--burst must be at least 1"))
