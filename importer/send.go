@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/custimport/custimport/importer/api"
 	"github.com/custimport/custimport/importer/state"
 	"github.com/custimport/custimport/report"
@@ -98,7 +100,13 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			r.abandon(j, store, "error")
 			return
 		}
-		if !r.sleep(runCtx, r.backoff(attempt, out.RetryAfter)) {
+		wait := r.backoff(attempt, out.RetryAfter)
+		if wait >= longWait {
+			// Otherwise a run that waits minutes for a Retry-After says nothing meanwhile.
+			r.log.Warn("waiting before a retry", zap.Int("row", j.number), zap.Int("attempt", attempt),
+				zap.Duration("wait", wait.Round(time.Second)), zap.String("reason", out.Message))
+		}
+		if !r.sleep(runCtx, wait) {
 			if out.Kind == api.MaybeProcessed {
 				j.status = report.StatusError
 				j.errMsg = "the run stopped before a retry; the last attempt may have been applied: " + out.Message
@@ -258,6 +266,10 @@ func (r *runner) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	r.randMu.Unlock()
 	return max(d, retryAfter)
 }
+
+// longWait is the shortest wait before a retry that the log tells of (a Retry-After can
+// ask for up to api.MaxRetryAfter).
+const longWait = 10 * time.Second
 
 // sleep waits d, or until ctx ends; it reports whether the whole wait passed.
 func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
