@@ -332,10 +332,8 @@ func writeFileAtomic(path string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	// CreateTemp makes the file 0600; a summary is no secret.
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
+	// CreateTemp makes the file 0600, and so it stays, like the results file: a summary
+	// carries the API's error texts, which can name customers and their e-mails.
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
