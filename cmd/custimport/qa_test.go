@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,4 +82,45 @@ func TestRateMustBeAFiniteNumber(t *testing.T) {
 			t.Errorf("exit %d, want 0\nstdout: %s\nstderr: %s", code, out, errs)
 		}
 	})
+}
+
+// TestPasswordFileOneLine: a password file holds one line; a single trailing LF or CRLF
+// is allowed, more lines are refused (exit 2) naming the file, never showing its content.
+func TestPasswordFileOneLine(t *testing.T) {
+	dir := t.TempDir()
+	in, mp := qaInput(t, dir)
+	tests := []struct {
+		name    string
+		content string
+		code    int
+		want    string
+	}{
+		{"no newline", "s3cret", 0, "2 new"},
+		{"LF", "s3cret\n", 0, "2 new"},
+		{"CRLF", "s3cret\r\n", 0, "2 new"},
+		{"two lines", "s3cret\nsecondline", 2, "more than one line"},
+		{"two lines and LF", "s3cret\nsecondline\n", 2, "more than one line"},
+		{"CRLF lines", "s3cret\r\nsecondline\r\n", 2, "more than one line"},
+		{"blank second line", "s3cret\n\n", 2, "more than one line"},
+		{"CR inside", "s3cret\rsecondline", 2, "more than one line"},
+		{"only a newline", "\n", 2, "is empty"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pw := filepath.Join(dir, fmt.Sprintf("pw%d", i))
+			writeTestFile(t, pw, tt.content)
+			res := filepath.Join(dir, fmt.Sprintf("r%d.csv", i))
+			code, out, errs := runCLI(t, nil, "run", "--sandbox", "--rate", "0", "--password-file", pw,
+				"--mapping", mp, "--results", res, in)
+			if code != tt.code || !strings.Contains(out+errs, tt.want) {
+				t.Errorf("exit %d, want %d with %q\nstdout: %s\nstderr: %s", code, tt.code, tt.want, out, errs)
+			}
+			if tt.code == 2 && !strings.Contains(errs, pw) {
+				t.Errorf("the error does not name the file %s: %s", pw, errs)
+			}
+			if strings.Contains(out+errs, "s3cret") || strings.Contains(out+errs, "secondline") {
+				t.Errorf("the output shows the password file's content:\n%s%s", out, errs)
+			}
+		})
+	}
 }

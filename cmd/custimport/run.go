@@ -449,9 +449,17 @@ func (a *app) password(f *runFlags) (api.Secret, error) {
 		if err != nil {
 			return api.Secret{}, fmt.Errorf("--password-file: %w", err)
 		}
-		p := strings.TrimRight(string(b), "\r\n")
+		// One line: a single trailing LF or CRLF is an editor's, anything more would be
+		// sent as part of the password. The error never shows the content.
+		p := string(b)
+		if q, ok := strings.CutSuffix(p, "\n"); ok {
+			p = strings.TrimSuffix(q, "\r")
+		}
 		if p == "" {
 			return api.Secret{}, fmt.Errorf("--password-file %s is empty", f.passwordFile)
+		}
+		if strings.ContainsAny(p, "\r\n") {
+			return api.Secret{}, fmt.Errorf("--password-file %s has more than one line: it must hold the password alone, on one line", f.passwordFile)
 		}
 		return api.NewSecret(p), nil
 	}
