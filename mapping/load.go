@@ -402,6 +402,10 @@ func (p *parser) fieldKeys(fm *FieldMapping, v *yaml.Node, path string) {
 				if val.ShortTag() == "!!null" {
 					fm.Value = ""
 				}
+				if strings.TrimSpace(fm.Value) == "" {
+					// It would send nothing on every row, and a row of nothing else is invalid.
+					p.errorf(val, path, ErrBadValue, "empty value: a constant must hold something; to send nothing, leave the field out of the mapping")
+				}
 			} else {
 				p.text(val, path)
 			}
@@ -499,6 +503,11 @@ func (p *parser) checkConstants(fm *FieldMapping, v *yaml.Node, path string) {
 	}
 	if fm.HasValue {
 		check("value", fm.Value)
+		// A flag's false constant leaves the field out on purpose; any other constant that
+		// its transforms empty would send nothing on every row.
+		if got, prob := c.convert(fm.Value, nil); prob == "" && got == "" && fm.Spec.Rule != RuleFlag && strings.TrimSpace(fm.Value) != "" {
+			p.errorf(v, path, ErrBadValue, "value is empty after its transforms: it would send nothing on every row")
+		}
 	}
 	if fm.HasDefault {
 		check("default", fm.Default)

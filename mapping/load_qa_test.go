@@ -1,0 +1,46 @@
+package mapping
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestParseEmptyConstant: a constant value that is empty (or only spaces, or null, or
+// emptied by its transforms) would send nothing on every row; it is a mapping error that
+// names the line. A flag's false constant stays allowed: it leaves the field out.
+func TestParseEmptyConstant(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		line int // 0: no error
+	}{
+		{"empty string", "fields:\n  city: { value: \"\" }\n", 2},
+		{"single quotes", "fields:\n  first_name: {column: A}\n  city: {value: ''}\n", 3},
+		{"spaces", "fields:\n  city:\n    value: \"  \"\n", 3},
+		{"null", "fields:\n  city:\n    value:\n", 3},
+		{"emptied by digits", "fields:\n  code: {value: abc, transform: [digits]}\n", 2},
+		{"false flag", "fields:\n  first_name: A\n  send_no_email: {value: \"no\"}\n", 0},
+		{"true flag", "fields:\n  send_no_email: {value: \"true\"}\n", 0},
+		{"constant", "fields:\n  country: {value: NZ}\n", 0},
+		{"empty default", "fields:\n  country: {column: C, default: \"\"}\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.src), "m.yaml")
+			if tt.line == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			errs := mappingErrors(t, err)
+			if len(errs) != 1 || !errors.Is(errs[0], ErrBadValue) || errs[0].Line != tt.line || !strings.Contains(err.Error(), "value") {
+				t.Errorf("error %v, want one ErrBadValue at line %d", err, tt.line)
+			}
+		})
+	}
+}
