@@ -285,6 +285,7 @@ type runner struct {
 	slots chan struct{}
 
 	requests, retries, throttled atomic.Int64 // counted by workers
+	successes                    atomic.Int64 // requests that succeeded
 	randMu                       sync.Mutex   // guards opt.Rand
 
 	runCtx  context.Context         // ends when the run stops sending (send only)

@@ -56,6 +56,7 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 		}
 		switch out.Kind {
 		case api.Success:
+			r.successes.Add(1)
 			r.lim.Succeeded()
 			j.status, j.code, j.card = report.Status(out.Status), out.Code, out.CardNumber
 			// The customer's card from now on: as answered, else as the row sent it (an
@@ -75,8 +76,11 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			return
 		case api.Rejected, api.CredentialsRejected:
 			j.status, j.errMsg = report.StatusError, "API error: "+out.Message
-			if out.Kind == api.CredentialsRejected {
+			switch {
+			case out.Kind == api.CredentialsRejected:
 				j.stopCause = fmt.Errorf("%w: %s", ErrCredentials, out.Message)
+			case out.Endpoint:
+				j.stopCause = fmt.Errorf("%w: %s", ErrEndpoint, out.Message)
 			}
 			r.abandon(j, store, "error")
 			return
@@ -93,9 +97,13 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 		// NotProcessed, or MaybeProcessed for a row that names its customer: retry.
 		if attempt > r.opt.Retries {
 			j.status = report.StatusError
-			j.errMsg = fmt.Sprintf("gave up after %d attempts: %s", attempt, out.Message)
+			j.errMsg = fmt.Sprintf("gave up after %s: %s", plural(attempt, "attempt", "attempts"), out.Message)
 			if out.Kind == api.MaybeProcessed {
-				j.errMsg = fmt.Sprintf("gave up after %d attempts; the last may have been applied: %s", attempt, out.Message)
+				j.errMsg = fmt.Sprintf("gave up after %s; the last may have been applied: %s", plural(attempt, "attempt", "attempts"), out.Message)
+			} else if r.successes.Load() == 0 {
+				// Nothing of this run has reached the API yet: every row would wait
+				// through its retries the same way.
+				j.stopCause = fmt.Errorf("%w: %s", ErrUnreachable, out.Message)
 			}
 			r.abandon(j, store, "error")
 			return

@@ -56,7 +56,8 @@ const exitCodesHelp = `Exit codes:
   0  every row ended new, update or unchanged (dry run: valid)
   1  the run finished, and some rows ended invalid, error, unknown or skipped
   2  nothing was attempted: bad flags, mapping, missing credentials, unreadable input
-  3  the run stopped early: --max-errors reached, credentials refused, or a signal`
+  3  the run stopped early: --max-errors reached, credentials refused, the endpoint
+     refused requests or could not be reached, or a signal`
 
 func (a *app) root() *cobra.Command {
 	root := &cobra.Command{

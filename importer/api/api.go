@@ -76,7 +76,11 @@ type Outcome struct {
 	// Message is the API's error text (Rejected, CredentialsRejected) or a description of
 	// the failure; it never holds a secret.
 	Message    string
-	HTTPStatus int           // 0 when no HTTP answer came
+	HTTPStatus int // 0 when no HTTP answer came
+	// Endpoint (Rejected) says that the endpoint itself refused the request, not the API:
+	// a redirect, or HTTP 404 or 405 without an answer of the API's. Every request would
+	// be refused the same way.
+	Endpoint   bool
 	Throttled  bool          // HTTP 429
 	RetryAfter time.Duration // from a Retry-After header; 0 when absent
 	Latency    time.Duration

@@ -352,7 +352,7 @@ func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome
 		return o
 	case code >= 300 && code < 400:
 		drain(resp.Body)
-		o.Kind = Rejected
+		o.Kind, o.Endpoint = Rejected, true
 		o.Message = redirectMessage(resp)
 		return o
 	}
@@ -406,6 +406,7 @@ func (c *Client) answerOutcome(ctx context.Context, resp *http.Response) Outcome
 		o.Message = statusText()
 		if code == http.StatusNotFound || code == http.StatusMethodNotAllowed {
 			o.Message += ": is the endpoint the API's URL?"
+			o.Endpoint = true
 		}
 		return o
 	}
