@@ -309,7 +309,7 @@ func TestRunFaults(t *testing.T) {
 						t.Errorf("row %s: code %s is not the sandbox's customer for %s", r["row"], r["code"], r["Email"])
 					}
 				case "unknown":
-					if r["Code"] != "" {
+					if r["input_Code"] != "" {
 						t.Errorf("row %s has a code but ended unknown", r["row"])
 					}
 				case "error":

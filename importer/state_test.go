@@ -230,7 +230,8 @@ func TestCardGenerateOnce(t *testing.T) {
 }
 
 // TestDryRunChangedRow: a dry run with state says a changed row of a customer with a
-// code of its own would be sent, and shows the code.
+// code of its own would be sent, and shows the code (the input's Code column is headed
+// input_Code in the results: see report.inputColumns).
 func TestDryRunChangedRow(t *testing.T) {
 	env := newEnv(t, sandbox.Config{})
 	dir := t.TempDir()
@@ -250,8 +251,8 @@ func TestDryRunChangedRow(t *testing.T) {
 		if got := strings.Contains(r["message"], "changed since the last run: would be sent"); got != changed {
 			t.Errorf("row %s (changed %v): message %q", r["row"], changed, r["message"])
 		}
-		if r["code"] != r["Code"] {
-			t.Errorf("row %s shows code %q, want its own %q", r["row"], r["code"], r["Code"])
+		if r["code"] != r["input_Code"] {
+			t.Errorf("row %s shows code %q, want its own %q", r["row"], r["code"], r["input_Code"])
 		}
 	}
 }

@@ -107,6 +107,40 @@ type encoder interface {
 	cleanup()
 }
 
+// inputColumns returns the names of the input's columns in the results file: as the input
+// names them, formula-escaped, except where a name is one of FixedColumns (case and
+// spaces aside, as spreadsheet programs and scripts match them): an input's own "code"
+// column beside the code the API returned would make a header with two "code" columns,
+// and a script reading the file by name would get one of them, maybe the input's. Such
+// a column is named "input_" + its name (again, until the name is free).
+func inputColumns(inputHeader []string) []string {
+	taken := make(map[string]bool, len(FixedColumns)+len(inputHeader))
+	fold := func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+	for _, c := range FixedColumns {
+		taken[fold(c)] = true
+	}
+	clash := make([]bool, len(inputHeader))
+	for i, h := range inputHeader {
+		clash[i] = taken[fold(h)]
+	}
+	for i, h := range inputHeader {
+		if !clash[i] {
+			taken[fold(h)] = true
+		}
+	}
+	out := make([]string, len(inputHeader))
+	for i, h := range inputHeader {
+		if clash[i] {
+			for taken[fold(h)] {
+				h = "input_" + h
+			}
+			taken[fold(h)] = true
+		}
+		out[i] = SafeCell(h)
+	}
+	return out
+}
+
 // Create starts a results file at path, a .csv or .xlsx file by its extension (in any
 // case), whose header is FixedColumns followed by inputHeader. Nothing is at path until
 // Close succeeds.
@@ -123,9 +157,7 @@ func Create(path string, inputHeader []string) (*Writer, error) {
 
 	header := make([]string, 0, len(FixedColumns)+len(inputHeader))
 	header = append(header, FixedColumns...)
-	for _, h := range inputHeader {
-		header = append(header, SafeCell(h))
-	}
+	header = append(header, inputColumns(inputHeader)...)
 	// The file that a crash leaves is the one locked: the CSV partial file, for XLSX too.
 	lockPath := tmp
 	if ext == ".xlsx" {

@@ -20,7 +20,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // inputHeader is the input header of the test rows.
-var inputHeader = []string{"Customer ID", "Code", "Name", "Postcode", "Notes"}
+var inputHeader = []string{"Customer ID", "Customer Code", "Name", "Postcode", "Notes"}
 
 // testRows returns a fixed set of finished rows, in input order, that exercise every
 // status and the awkward cells: formulas, commas, quotes, line breaks, accents, leading
@@ -130,7 +130,7 @@ func TestWidthWithLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "row,status,code,card_number,message,attempts,Customer ID,Code,Name,Postcode,Notes\r\n" +
+	want := "row,status,code,card_number,message,attempts,Customer ID,Customer Code,Name,Postcode,Notes\r\n" +
 		"2,valid,,,,0,C1,1,Ann,0600,n\r\n3,valid,,,,0,C2,2,,,\r\n"
 	if string(got) != want {
 		t.Errorf("got %q\nwant %q", got, want)
@@ -797,5 +797,35 @@ func TestLockUnsupported(t *testing.T) {
 	_ = f.Close()
 	if _, err := lockPartialWith(path, func(*os.File) error { return errLocked }); !errors.Is(err, ErrBusy) {
 		t.Fatalf("locked: %v, want ErrBusy", err)
+	}
+}
+
+// TestInputColumnsNamedLikeFixed: an input column named like a fixed column (case and
+// spaces aside) is headed input_<name>, so that no two columns of the results share a
+// name; other names stay as the input has them.
+func TestInputColumnsNamedLikeFixed(t *testing.T) {
+	for _, ext := range []string{".csv", ".xlsx"} {
+		t.Run(ext, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r"+ext)
+			w, err := Create(path, []string{"Code", " card_number", "First Name", "Row", "input_code", "Status "})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Add(Row{Number: 2, Status: StatusNew, Code: "77", Input: []string{"", "", "Ann", "1", "x", "y"}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			cells := readAny(t, path)
+			want := [][]string{
+				{"row", "status", "code", "card_number", "message", "attempts",
+					"input_input_Code", "input_ card_number", "First Name", "input_Row", "input_code", "input_Status "},
+				{"2", "new", "77", "", "", "0", "", "", "Ann", "1", "x", "y"},
+			}
+			if !slices.EqualFunc(cells, want, slices.Equal) {
+				t.Errorf("got %q\nwant %q", cells, want)
+			}
+		})
 	}
 }
