@@ -7,8 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/custimport/custimport/importer/sheet"
 )
@@ -70,16 +73,23 @@ func Suggest(header []string, sample [][]sheet.Cell, opts SuggestOptions) []byte
 func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions) Suggestion {
 	s := Suggestion{Sheet: opts.Sheet, HeaderRow: opts.HeaderRow, Key: -1}
 	norms := make([]string, len(header))
+	forms := make([][]string, len(header))
 	count := map[string]int{}
 	for i, h := range header {
 		norms[i] = NormalizeHeader(h)
+		forms[i] = headerForms(h)
 		count[norms[i]]++
 	}
 	// The key: the best-ranked key header present.
 	bestRank := len(keyHeaders)
 	for i, n := range norms {
-		if r := slices.Index(keyHeaders, n); r >= 0 && r < bestRank && count[n] == 1 {
-			s.Key, bestRank = i, r
+		if count[n] != 1 {
+			continue
+		}
+		for _, form := range forms[i] {
+			if r := slices.Index(keyHeaders, form); r >= 0 && r < bestRank {
+				s.Key, bestRank = i, r
+			}
 		}
 	}
 	type cand struct {
@@ -93,7 +103,11 @@ func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions)
 		}
 		exact := false
 		for _, f := range catalog {
-			if sc := matchScore(n, f); sc > 0 {
+			sc := 0
+			for _, form := range forms[i] {
+				sc = max(sc, matchScore(form, f))
+			}
+			if sc > 0 {
 				cands = append(cands, cand{sc, i, f.Name})
 				exact = exact || sc >= scoreExact
 			}
@@ -122,12 +136,12 @@ func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions)
 		s.Fields = append(s.Fields, suggestedField(header, sample, c.field, c.col, c.score >= scoreExact, ""))
 	}
 	// A column that lost its field to a better one may still name another field.
-	for i, n := range norms {
+	for i := range norms {
 		if usedCol[i] || i == s.Key {
 			continue
 		}
 		for _, fb := range fallbacks {
-			if n != fb.header || usedField[fb.field] || !usedField[fb.lostTo] {
+			if !slices.Contains(forms[i], fb.header) || usedField[fb.field] || !usedField[fb.lostTo] {
 				continue
 			}
 			usedCol[i], usedField[fb.field] = true, true
@@ -178,6 +192,11 @@ var fallbacks = []fallback{
 // suit the field.
 func suggestedField(header []string, sample [][]sheet.Cell, name string, col int, exact bool, note string) SuggestedField {
 	sf := SuggestedField{Name: name, Column: col, Ref: refOf(header, col), Exact: exact, Note: note}
+	if IsSecret(name) {
+		// A transform would change the secret: trimmed, a password with a trailing space
+		// is another password.
+		return sf
+	}
 	switch name {
 	case "email":
 		sf.Transforms = []Transform{Trim, Lower}
@@ -201,6 +220,91 @@ func winner(fields []SuggestedField, header []string, field string) string {
 		}
 	}
 	return "another column"
+}
+
+// headerForms returns the normalised forms of a header text that Suggest matches against
+// the catalogue's names, the plain NormalizeHeader form first. The others ignore
+// punctuation and brackets ("[City]", "{Zip}", "E-mail:"), read "#", "No" and "Nr" as
+// "number" ("Loyalty Card #", "Card No."), and drop a qualifier in parentheses or
+// brackets or after a colon ("Phone # (mobile)", "Email: primary"). They are for init's
+// guesses only: a mapping's column still binds by NormalizeHeader.
+func headerForms(h string) []string {
+	forms := []string{NormalizeHeader(h)}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	add(looseHeader(h))
+	if q := stripQualifiers(h); q != h {
+		add(looseHeader(q))
+	}
+	return forms
+}
+
+// looseHeader is NormalizeHeader of h's words, punctuation left out: "#" is the word
+// "number", and so is a last word "No" or "Nr".
+func looseHeader(h string) string {
+	var words []string
+	var w strings.Builder
+	flush := func() {
+		if w.Len() > 0 {
+			words = append(words, w.String())
+			w.Reset()
+		}
+	}
+	for _, r := range norm.NFC.String(h) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+			w.WriteRune(r)
+		case r == '#' || r == '\uff03':
+			flush()
+			words = append(words, "number")
+		default:
+			flush()
+		}
+	}
+	flush()
+	if n := len(words); n > 1 {
+		switch strings.ToLower(words[n-1]) {
+		case "no", "nr", "num":
+			words[n-1] = "number"
+		}
+	}
+	return NormalizeHeader(strings.Join(words, ""))
+}
+
+// stripQualifiers drops the parts of h in parentheses, brackets or braces, and what
+// follows a colon: "Phone # (mobile)" gives "Phone # ", "Email: primary" gives "Email".
+// A header that is nothing but a qualifier ("[City]") is returned as it is.
+func stripQualifiers(h string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range h {
+		switch r {
+		case '(', '[', '{':
+			depth++
+			continue
+		case ')', ']', '}':
+			if depth > 0 {
+				depth--
+			}
+			continue
+		case ':':
+			if depth == 0 {
+				if out := b.String(); looseHeader(out) != "" {
+					return out
+				}
+			}
+		}
+		if depth == 0 {
+			b.WriteRune(r)
+		}
+	}
+	if out := b.String(); looseHeader(out) != "" {
+		return out
+	}
+	return h
 }
 
 // matchScore rates how well a normalised header names field f: scoreName or less for a
@@ -380,7 +484,7 @@ func (s Suggestion) YAML(header []string, input string) []byte {
 	fk := add(root, "fields", fields)
 	if len(s.Fields) == 0 {
 		fields.Style = yaml.FlowStyle
-		fk.HeadComment = "No column matched an API field: add them by hand, e.g. `email: E-mail`."
+		fk.HeadComment = strings.Join(NoMatchComment(header), "\n")
 	}
 	for _, f := range s.Fields {
 		var val *yaml.Node
@@ -435,10 +539,22 @@ func (s Suggestion) YAML(header []string, input string) []byte {
 	return buf.Bytes()
 }
 
+// NoMatchComment is the comment of a suggestion in which no column was recognised as an
+// API field: it says so, lists the header's columns, and says what to do; one line each.
+func NoMatchComment(header []string) []string {
+	cols := make([]string, 0, len(header))
+	for i, h := range header {
+		cols = append(cols, fmt.Sprintf("%s %q", ColumnLetter(i), strings.TrimSpace(h)))
+	}
+	lines := []string{"No column matched an API field: no column of the header was recognised."}
+	lines = append(lines, wrap("The columns are: "+strings.Join(cols, ", ")+".", 90)...)
+	return append(lines, "Add fields by hand, e.g. `email: E-mail`: validate and run refuse a mapping without fields.")
+}
+
 func refOf(header []string, i int) string {
 	h := strings.TrimSpace(header[i])
 	n := NormalizeHeader(h)
-	if h == "" || strings.ContainsAny(h, "\r\n") {
+	if h == "" || strings.ContainsAny(h, "\r\n") || !utf8.ValidString(h) {
 		return ColumnLetter(i)
 	}
 	for j, o := range header {

@@ -54,11 +54,21 @@ ambiguous), and the columns it could not match listed as comments.
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			out := mapping.Suggest(header, sample, mapping.SuggestOptions{
+			sug := mapping.SuggestMapping(header, sample, mapping.SuggestOptions{
 				Input: args[0], Sheet: sheetName, HeaderRow: headerRow,
 			})
-			_, err = a.stdout.Write(out)
-			return err
+			if _, err := a.stdout.Write(sug.YAML(header, args[0])); err != nil {
+				return err
+			}
+			if len(sug.Fields) == 0 {
+				// The contract gives init no exit code for this: 0, and say it where a
+				// redirected stdout does not hide it.
+				fmt.Fprintf(a.stderr, "custimport: init %s:\n", args[0])
+				for _, line := range mapping.NoMatchComment(header) {
+					fmt.Fprintf(a.stderr, "  %s\n", line)
+				}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&sheetName, "sheet", "", "XLSX sheet `name` (default: the first visible sheet)")

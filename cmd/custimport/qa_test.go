@@ -124,3 +124,23 @@ func TestPasswordFileOneLine(t *testing.T) {
 		})
 	}
 }
+
+// TestInitNoColumnRecognised: init on a header it recognises nothing in prints the
+// mapping with a comment listing the columns and says so on stderr too (the contract
+// gives init no exit code for it: 0).
+func TestInitNoColumnRecognised(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "odd.csv")
+	writeTestFile(t, in, "foo,bar\n1,2\n")
+	code, out, errs := runCLI(t, nil, "init", in)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0\n%s%s", code, out, errs)
+	}
+	for _, s := range []string{out, errs} {
+		if !strings.Contains(s, "no column of the header was recognised") || !strings.Contains(s, `A "foo", B "bar"`) {
+			t.Errorf("stdout and stderr must both say no column was recognised, listing them:\nstdout: %s\nstderr: %s", out, errs)
+		}
+	}
+	if !strings.Contains(out, "fields: {}") {
+		t.Errorf("stdout lacks the mapping:\n%s", out)
+	}
+}
