@@ -116,6 +116,13 @@ func CustomFieldNumber(name string) int {
 	return n
 }
 
+// MaxDigits is the most digits a code or card number may hold. The API documents no
+// limit (its generated codes have 16 digits, generated card numbers at most 32); the
+// client refuses a longer one in an answer as unreadable, so validation must refuse a
+// longer one before it is sent: a row the API accepts but whose answer the client
+// cannot read ends unknown (or error, after retries).
+const MaxDigits = 64
+
 // IsSecret reports whether the named request field must never be shown: the API
 // password and the customer's password and PIN.
 func IsSecret(name string) bool {

@@ -10,10 +10,13 @@ import (
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/custimport/custimport/mapping"
 )
 
-// maxCodeLen bounds a code or card number taken from an answer.
-const maxCodeLen = 64
+// maxCodeLen bounds a code or card number taken from an answer: the one limit that
+// validation also applies before a row is sent (mapping.MaxDigits).
+const maxCodeLen = mapping.MaxDigits
 
 // answer is an API answer, parsed and checked. Either Success with Status, Code and maybe
 // CardNumber, or an error with its text (possibly empty).
