@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/custimport/custimport/importer/sheet"
@@ -243,6 +244,9 @@ func (r *runner) readTextBatches(ctx context.Context, tr sheet.TextReader, p *pi
 				b.err = err
 				break
 			}
+			if blankTexts(row) {
+				continue // see blankTexts
+			}
 			j.number, j.input, j.line = number, row, tr.Line()
 			b.jobs = append(b.jobs, j)
 		}
@@ -251,6 +255,38 @@ func (r *runner) readTextBatches(ctx context.Context, tr sheet.TextReader, p *pi
 			return
 		}
 	}
+}
+
+// blankTexts reports whether a row's cells hold nothing but spaces. The readers skip rows
+// whose cells are all empty (the contract's rule); a row of cells of spaces only is
+// skipped too, as the mapping reads such cells as empty: else it would end invalid
+// ("maps to no field") and make a run's exit code 1 for a row with nothing in it.
+func blankTexts(texts []string) bool {
+	for _, t := range texts {
+		if !blank(t) {
+			return false
+		}
+	}
+	return true
+}
+
+// blankCells is blankTexts for typed cells: only empty and text cells can be blank.
+func blankCells(cells []sheet.Cell) bool {
+	for _, c := range cells {
+		if c.Kind != sheet.Empty && (c.Kind != sheet.String || !blank(c.Text)) {
+			return false
+		}
+	}
+	return true
+}
+
+// blank reports whether s holds nothing but spaces, as strings.TrimSpace (and the
+// mapping) sees them.
+func blank(s string) bool {
+	if len(s) > 0 && s[0] > ' ' && s[0] < utf8.RuneSelf {
+		return false // the usual case, decided by the first byte
+	}
+	return strings.TrimSpace(s) == ""
 }
 
 // sendBatch sends b to ordered (for the dispatcher), then to work (for a mapper); false
@@ -279,6 +315,9 @@ func (r *runner) readBatches(ctx context.Context, ordered, work chan<- *batch) {
 			if err != nil {
 				b.err = err
 				break
+			}
+			if blankCells(row.Cells) {
+				continue // see blankTexts
 			}
 			b.rows = append(b.rows, row)
 		}
