@@ -68,6 +68,7 @@ func (e *Error) Unwrap() error { return e.Err }
 type Mapping struct {
 	File      string // the file's name, for errors
 	Sheet     string // XLSX sheet; "" for the first
+	SheetLine int    // the line of sheet: in the file, for errors; 0 without one
 	HeaderRow int    // 1-based row of the header
 	Key       *KeyColumn
 	Fields    []FieldMapping // in the file's order
@@ -239,7 +240,7 @@ func (p *parser) parse(data []byte) *Mapping {
 				if s == "" {
 					p.errorf(v, key, ErrBadValue, "empty sheet name: leave the key out for the first sheet")
 				}
-				m.Sheet = s
+				m.Sheet, m.SheetLine = s, v.Line
 			}
 		case "header_row":
 			if s, ok := p.text(v, key); ok {

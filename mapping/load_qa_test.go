@@ -44,3 +44,17 @@ func TestParseEmptyConstant(t *testing.T) {
 		})
 	}
 }
+
+// TestParseSheetLine: the mapping remembers the line of sheet:, for errors about it.
+func TestParseSheetLine(t *testing.T) {
+	m, err := Parse([]byte("# c\nkey: ID\nsheet: Customers\nfields:\n  city: C\n"), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Sheet != "Customers" || m.SheetLine != 3 {
+		t.Fatalf("sheet %q at line %d, want Customers at 3", m.Sheet, m.SheetLine)
+	}
+	if m := mustParse(t, "fields:\n  city: C\n"); m.SheetLine != 0 {
+		t.Errorf("no sheet: line %d, want 0", m.SheetLine)
+	}
+}

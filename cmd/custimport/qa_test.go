@@ -144,3 +144,22 @@ func TestInitNoColumnRecognised(t *testing.T) {
 		t.Errorf("stdout lacks the mapping:\n%s", out)
 	}
 }
+
+// TestMappingSheetMissingNamesItsLine: a sheet: the workbook lacks is an error (exit 2)
+// that names the mapping file's line of sheet:; a --sheet the workbook lacks is the
+// flag's, so no mapping line is named.
+func TestMappingSheetMissingNamesItsLine(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(repoRoot(t), "samples", "customers.xlsx")
+	mp := filepath.Join(dir, "m.yaml")
+	writeTestFile(t, mp, "key: Customer ID\nsheet: Nope\nfields:\n  first_name: First Name\n")
+	res := filepath.Join(dir, "r.csv")
+	code, out, errs := runCLI(t, nil, "validate", "--mapping", mp, "--results", res, in)
+	if code != 2 || !strings.Contains(errs, `no sheet named "Nope"`) || !strings.Contains(errs, mp+":2") {
+		t.Errorf("exit %d, want 2 naming %s:2\nstdout: %s\nstderr: %s", code, mp, out, errs)
+	}
+	code, out, errs = runCLI(t, nil, "validate", "--sheet", "Other", "--mapping", mp, "--results", res, in)
+	if code != 2 || !strings.Contains(errs, `no sheet named "Other"`) || strings.Contains(errs, mp+":2") {
+		t.Errorf("--sheet: exit %d, want 2 without the mapping's line\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}

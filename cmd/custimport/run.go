@@ -195,6 +195,10 @@ func (a *app) runImport(ctx context.Context, f *runFlags, input string) error {
 	if bar != nil {
 		bar.Finish()
 	}
+	if m := opt.Mapping; err != nil && m != nil && errors.Is(err, sheet.ErrNoSheet) && f.sheet == "" && m.Sheet != "" {
+		// The workbook lacks the sheet the mapping names: say where it is named.
+		err = fmt.Errorf("%w (the mapping's sheet: at %s:%d)", err, m.File, m.SheetLine)
+	}
 	if err != nil {
 		a.failedSummary(f, err)
 		var se *importer.SetupError
