@@ -27,7 +27,10 @@ func (a *app) initCmd() *cobra.Command {
 		Long: `init reads INPUT's header and a sample of its rows and prints a mapping that a merchant
 can use after a glance: common header names matched to the API's fields, a key column,
 date formats detected from the sampled values (with a comment where the sample is
-ambiguous), and the columns it could not match listed as comments.
+ambiguous), and the columns it could not match listed as comments. Secret fields
+(customer_password, customer_PIN) get no transform. When no column is recognised, the
+mapping it prints has no fields (validate refuses it until you add some) and init says
+so on stderr too; it still exits 0.
 
   custimport init customers.csv > mapping.yaml`,
 		Args: cobra.ExactArgs(1),

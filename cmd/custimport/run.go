@@ -61,7 +61,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.endpoint, "endpoint", "", "the API endpoint `URL` the form is POSTed to (required for run unless --sandbox)")
 	fl.StringVar(&f.userID, "user-id", "", "API user id (required for run)")
 	fl.StringVar(&f.accountID, "account-id", "", "API account id (required for run)")
-	fl.StringVar(&f.passwordFile, "password-file", "", "read the API password from `file` (else CUSTIMPORT_PASSWORD)")
+	fl.StringVar(&f.passwordFile, "password-file", "", "read the API password from `file`: one line (else CUSTIMPORT_PASSWORD)")
 	fl.StringVar(&f.results, "results", "", "results `file`, .csv or .xlsx (default <input name>.results.csv beside the input)")
 	fl.Float64Var(&f.rate, "rate", 5, "requests per second, all workers together (0: unlimited)")
 	fl.IntVar(&f.burst, "burst", 1, "token bucket burst")
