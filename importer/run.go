@@ -107,8 +107,12 @@ type Result struct {
 }
 
 // ExitCode maps the result to the contract's exit codes: 0 every row succeeded, 1 some
-// did not, 3 the run stopped early.
+// did not, 3 the run stopped early; 2 when the input turned unreadable before any request
+// was sent (a dry run sends none): nothing was attempted.
 func (r *Result) ExitCode() int {
+	if errors.Is(r.Stopped, ErrInput) && r.Summary.Requests == 0 {
+		return 2
+	}
 	if r.Stopped != nil {
 		return 3
 	}
@@ -223,6 +227,11 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		r.sum.StopReason = r.stopped.Error()
 	}
 	return res, nil
+}
+
+// inputStopped is the cause of a run stopped by err, an error of the input's reader.
+func inputStopped(err error) error {
+	return fmt.Errorf("%w: %w; the rows after it were not read", ErrInput, err)
 }
 
 // readHeader returns the header row: the row numbered headerRow (1-based). Rows above it
@@ -394,7 +403,10 @@ func (r *runner) validateRows(ctx context.Context, rec *rowRecorder) error {
 		}
 		j, ok, err := r.next()
 		if err != nil {
-			return err
+			// The rows before it are validated, in the results file; the summary
+			// says where the input broke (see Result.ExitCode).
+			r.stopped = inputStopped(err)
+			return nil
 		}
 		if !ok {
 			return nil
@@ -644,8 +656,10 @@ func (r *runner) send(parent context.Context) (err error) {
 			j, ok, err := r.next()
 			switch {
 			case err != nil:
+				// The rows read before it go on as any others: what a broken file
+				// sends then depends on where it breaks, not on how far the reader
+				// had got when the error came.
 				readErr, eof = err, true
-				stopRun(err)
 			case !ok:
 				eof = true
 			default:
@@ -687,10 +701,6 @@ func (r *runner) send(parent context.Context) (err error) {
 	if admitErr != nil {
 		return admitErr
 	}
-	if readErr != nil && r.requests.Load() == 0 {
-		// Nothing was sent: the input is unreadable, as a setup error.
-		return readErr
-	}
 	if r.opt.Store != nil {
 		if err := r.opt.Store.Flush(); err != nil {
 			stopRun(fmt.Errorf("state: the outcome of some rows could not be recorded: %w", err))
@@ -702,10 +712,10 @@ func (r *runner) send(parent context.Context) (err error) {
 		}
 		r.stopped = cause
 	}
-	if readErr != nil {
-		// Rows were sent before the input turned unreadable: the run stops there like
-		// any other stop, its results and summary complete up to the last row read.
-		r.stopped = fmt.Errorf("%w: %w; the rows after it were not read", ErrInput, readErr)
+	if readErr != nil && r.stopped == nil {
+		// The run stops there like any other stop, its results and summary complete up
+		// to the last row read (see Result.ExitCode).
+		r.stopped = inputStopped(readErr)
 	}
 	for len(r.ready) > 0 || len(r.toMark) > 0 {
 		var j *job

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -156,9 +157,10 @@ func TestRunUnknownKeyLane(t *testing.T) {
 	}
 }
 
-// TestRunInputErrorMidway: the input turns unreadable after rows were sent. The run stops
-// like any other stop (exit 3): rows read but not sent are skipped, and the results file
-// is complete up to the last row read and in place.
+// TestRunInputErrorMidway: the input turns unreadable after rows were sent. The rows
+// before the break are sent as any others, however far the reader had got when it broke;
+// then the run stops like any other stop (exit 3), the results file complete up to the
+// last row read and in place.
 func TestRunInputErrorMidway(t *testing.T) {
 	env := newEnv(t, sandbox.Config{})
 	dir := t.TempDir()
@@ -186,8 +188,8 @@ func TestRunInputErrorMidway(t *testing.T) {
 		t.Fatalf("%d result rows, want the 500 rows read", len(rows))
 	}
 	c := statusCounts(rows)
-	if c[report.StatusNew] == 0 || c[report.StatusNew]+c[report.StatusSkipped] != 500 {
-		t.Errorf("counts %v, want some new and the rest skipped", c)
+	if c[report.StatusNew] != 500 {
+		t.Errorf("counts %v, want the 500 rows read new", c)
 	}
 	if st := env.sb.Stats(); st.Created != int64(c[report.StatusNew]) {
 		t.Errorf("sandbox created %d, results say %d new", st.Created, c[report.StatusNew])
@@ -498,22 +500,47 @@ func TestRunConnections(t *testing.T) {
 	}
 }
 
-// TestRunMalformedInput: an unterminated quote midway is an error naming the row; in a
-// dry run it is a setup error (nothing was attempted), and the rows before it are in the
-// partial results file.
+// TestRunMalformedInput: an unterminated quote midway ends the run there, with an error
+// naming the row; the rows before it go through as any others, the same whether the
+// reader got to the break early (a small file) or late. The results file (in place) and
+// the summary hold them. Exit 2 when no request was sent (a dry run, or no valid row
+// before the break): nothing was attempted; else 3, stopped early.
 func TestRunMalformedInput(t *testing.T) {
-	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "Customer ID,First Name\nA,Ann\nB,Bob\nC,\"Cy\nD,Dee\n")
-	o := runOpts(t, nil, parseMapping(t, "key: Customer ID\nfields:\n  first_name: First Name\n"), in)
-	o.DryRun = true
-	_, err := Run(context.Background(), o)
-	var se *SetupError
-	if !errors.As(err, &se) || !strings.Contains(err.Error(), "row 4") || !strings.Contains(err.Error(), ".partial.csv") {
-		t.Fatalf("err %v: want a setup error naming row 4 and the partial results", err)
-	}
-	partial, rerr := os.ReadFile(filepath.Join(dir, "in.csv.results.partial.csv"))
-	if rerr != nil || !strings.Contains(string(partial), "Bob") {
-		t.Errorf("partial results %q (%v) should hold rows 2 and 3", partial, rerr)
+	for _, tc := range []struct {
+		name     string
+		dryRun   bool
+		input    string
+		want     []string // row:status
+		wantExit int
+	}{
+		{"dry run", true, "Customer ID,First Name\nA,Ann\nB,Bob\nC,\"Cy\nD,Dee\n",
+			[]string{"2:valid", "3:valid"}, 2},
+		{"run", false, "Customer ID,First Name\nA,Ann\nB,Bob\nC,\"Cy\nD,Dee\n",
+			[]string{"2:new", "3:new"}, 3},
+		{"run, nothing valid before it", false, "Customer ID,First Name\nA,\nB,\nC,\"Cy\nD,Dee\n",
+			[]string{"2:invalid", "3:invalid"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, sandbox.Config{})
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", tc.input)
+			o := runOpts(t, env, parseMapping(t, "key: Customer ID\nfields:\n  first_name: First Name\n"), in)
+			o.DryRun = tc.dryRun
+			res := mustRun(t, o)
+			if !errors.Is(res.Stopped, ErrInput) || res.ExitCode() != tc.wantExit || !strings.Contains(res.Summary.StopReason, "row 4") {
+				t.Fatalf("stopped %v, exit %d; want ErrInput naming row 4, exit %d", res.Stopped, res.ExitCode(), tc.wantExit)
+			}
+			var got []string
+			for _, r := range readResults(t, in+".results.csv") {
+				got = append(got, r["row"]+":"+r["status"])
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("results %v, want %v", got, tc.want)
+			}
+			if n := res.Summary.Counts[report.Status(strings.SplitN(tc.want[0], ":", 2)[1])]; n != 2 {
+				t.Errorf("summary counts %v, want the 2 rows read", res.Summary.Counts)
+			}
+		})
 	}
 }
 
