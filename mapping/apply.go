@@ -15,14 +15,15 @@ import (
 
 // The general reasons of problems, the same for every row that has them.
 const (
-	ReasonNoField      = "maps to no field: no mapped cell has a value to send"
-	ReasonDigits       = "must hold digits only"
-	ReasonEmail        = "not an e-mail address"
-	ReasonRealDate     = "not a real date"
-	ReasonDigitCount   = "must be a whole number from 1 to 32"
-	ReasonInexact      = "stored as a number that Excel cannot hold exactly: store the column as text"
-	ReasonPostalNumber = "stored as a number; check leading zeros"
-	ReasonCellError    = "the cell holds a spreadsheet error; the field is left out"
+	ReasonNoField       = "maps to no field: no mapped cell has a value to send"
+	ReasonDigits        = "must hold digits only"
+	ReasonTooManyDigits = "must hold at most 64 digits" // MaxDigits
+	ReasonEmail         = "not an e-mail address"
+	ReasonRealDate      = "not a real date"
+	ReasonDigitCount    = "must be a whole number from 1 to 32"
+	ReasonInexact       = "stored as a number that Excel cannot hold exactly: store the column as text"
+	ReasonPostalNumber  = "stored as a number; check leading zeros"
+	ReasonCellError     = "the cell holds a spreadsheet error; the field is left out"
 	// ReasonIdentityError: a spreadsheet error where the row names its customer (code,
 	// card number, key). Left out, the row would create a customer or, as a key, make
 	// every such row one customer: the row is invalid.
@@ -594,6 +595,9 @@ func (f *field) convertInto(slab []byte, s string, cell *sheet.Cell) (string, []
 			if s[i] < '0' || s[i] > '9' {
 				return "", slab, ReasonDigits
 			}
+		}
+		if len(s) > MaxDigits {
+			return "", slab, ReasonTooManyDigits
 		}
 		return s, slab, ""
 	case RuleEmail:

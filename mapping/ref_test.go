@@ -121,6 +121,9 @@ func refConvert(f *field, s string, cell *sheet.Cell) (string, string) {
 				return "", ReasonDigits
 			}
 		}
+		if len(s) > MaxDigits {
+			return "", ReasonTooManyDigits
+		}
 		return s, ""
 	case RuleEmail:
 		s = strings.TrimSpace(s)

@@ -1,0 +1,43 @@
+package mapping
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestApplyDigitsAtMostMaxDigits: a code or card number of more than MaxDigits digits is
+// invalid before it is sent, since the client could not read an answer that carries it;
+// MaxDigits digits are valid. The reason names the limit.
+func TestApplyDigitsAtMostMaxDigits(t *testing.T) {
+	if !strings.Contains(ReasonTooManyDigits, strconv.Itoa(MaxDigits)) {
+		t.Fatalf("ReasonTooManyDigits %q does not name MaxDigits %d", ReasonTooManyDigits, MaxDigits)
+	}
+	p := mustBind(t, "fields:\n  code: Code\n  card_number: {column: Card, transform: digits}\n", "Code", "Card")
+	long, most := strings.Repeat("1", MaxDigits+1), strings.Repeat("9", MaxDigits)
+	tests := []struct {
+		name       string
+		code, card string
+		reason     string
+	}{
+		{"code of MaxDigits", most, "", ""},
+		{"code of MaxDigits+1", long, "", ReasonTooManyDigits},
+		{"code of MaxDigits+1 in spaces", " " + long + " ", "", ReasonTooManyDigits},
+		{"card of MaxDigits", "", most, ""},
+		{"card of MaxDigits+1 after digits", "", "1-" + long, ReasonTooManyDigits},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := p.Apply(textRow(tt.code, tt.card))
+			if tt.reason == "" {
+				if !res.Valid() {
+					t.Errorf("invalid: %+v", res.Problems)
+				}
+				return
+			}
+			if res.Valid() || len(res.Problems) != 1 || res.Problems[0].Reason != tt.reason {
+				t.Errorf("problems %+v, want one %q", res.Problems, tt.reason)
+			}
+		})
+	}
+}
