@@ -197,7 +197,9 @@ func resolveColumn(column string, header []string, byNorm map[string][]int) (int
 		if len(header) == 0 {
 			return -1, fmt.Sprintf("column %s: the header is empty", column), ErrMissingColumn
 		}
-		return -1, fmt.Sprintf("column %s is beyond the header's last column, %s", column, ColumnLetter(len(header)-1)), ErrMissingColumn
+		// A name the header lacks may look like a letter ("ID"): say both.
+		return -1, fmt.Sprintf("column %q is not in the header, and as a column letter, %s is beyond the header's last column, %s; the header has %s",
+			column, column, ColumnLetter(len(header)-1), describeHeader(header)), ErrMissingColumn
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "column %q is not in the header", column)
