@@ -19,7 +19,8 @@ import (
 // or 405 with no answer of the API's), or an API that no request of the run reaches,
 // stops the run (exit 3) instead of failing every row on its own, each through its
 // retries. Once a request has succeeded, rows that cannot reach the API fail one by one
-// (--max-errors is for that), and the run goes on.
+// (--max-errors is for that), and the run goes on; so do rows of an API that answers, if
+// only 503 (busy).
 func TestEndpointStopsRun(t *testing.T) {
 	const rows = 40
 	closed := func() string {
@@ -56,6 +57,11 @@ func TestEndpointStopsRun(t *testing.T) {
 		}, nil, ErrEndpoint, "HTTP 405"},
 		{"connection refused", closed, nil, ErrUnreachable, "connect"},
 		{"unreachable after a success", nil, &flakySender{ok: 3}, nil, "connection refused"},
+		{"busy from the start (HTTP 503)", func() string {
+			return server(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			})
+		}, nil, nil, "HTTP 503"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := writeFile(t, t.TempDir(), "in.csv", customerCSV(rows, 0))
@@ -69,9 +75,13 @@ func TestEndpointStopsRun(t *testing.T) {
 			res := mustRun(t, o)
 			c := statusCounts(readResults(t, in+".results.csv"))
 			if tc.want == nil {
-				if res.Stopped != nil || res.ExitCode() != 1 || c[report.StatusNew] != 3 || c[report.StatusError] != rows-3 {
-					t.Fatalf("stopped %v, exit %d, counts %v; want no stop, exit 1, 3 new and %d error",
-						res.Stopped, res.ExitCode(), c, rows-3)
+				wantNew := 0
+				if _, ok := tc.sender.(*flakySender); ok {
+					wantNew = 3
+				}
+				if res.Stopped != nil || res.ExitCode() != 1 || c[report.StatusNew] != wantNew || c[report.StatusError] != rows-wantNew {
+					t.Fatalf("stopped %v, exit %d, counts %v; want no stop, exit 1, %d new and the rest error",
+						res.Stopped, res.ExitCode(), c, wantNew)
 				}
 				return
 			}

@@ -97,9 +97,9 @@ var ErrCredentials = errors.New("the API refused the credentials")
 // itself (a redirect, HTTP 404 or 405): every row would be refused the same way.
 var ErrEndpoint = errors.New("the endpoint refused the request")
 
-// ErrUnreachable is the cause of a run stopped because its first row gave up on the API
-// (connection refused, DNS, TLS, HTTP 429 or 503 on every attempt) before any request of
-// the run succeeded: every row would wait through its retries the same way.
+// ErrUnreachable is the cause of a run stopped because a row gave up on reaching the API
+// (connection refused, DNS, TLS: no HTTP answer on any attempt) before any request of the
+// run succeeded: every row would wait through its retries the same way.
 var ErrUnreachable = errors.New("the API could not be reached")
 
 // ErrInput is the cause of a run stopped because the input turned unreadable after some

@@ -100,9 +100,10 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			j.errMsg = fmt.Sprintf("gave up after %s: %s", plural(attempt, "attempt", "attempts"), out.Message)
 			if out.Kind == api.MaybeProcessed {
 				j.errMsg = fmt.Sprintf("gave up after %s; the last may have been applied: %s", plural(attempt, "attempt", "attempts"), out.Message)
-			} else if r.successes.Load() == 0 {
-				// Nothing of this run has reached the API yet: every row would wait
-				// through its retries the same way.
+			} else if out.HTTPStatus == 0 && r.successes.Load() == 0 {
+				// No request of this run has reached the API (no HTTP answer at all:
+				// refused, DNS, TLS): every row would wait through its retries the same
+				// way. (An API that answers 429 or 503 is there, only busy.)
 				j.stopCause = fmt.Errorf("%w: %s", ErrUnreachable, out.Message)
 			}
 			r.abandon(j, store, "error")
