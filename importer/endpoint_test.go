@@ -18,7 +18,7 @@ import (
 // TestEndpointStopsRun: an endpoint that refuses requests itself (a redirect, HTTP 404
 // or 405 with no answer of the API's), or an API that no request of the run reaches,
 // stops the run (exit 3) instead of failing every row on its own, each through its
-// retries. Once a request has succeeded, rows that cannot reach the API fail one by one
+// retries. Once the API has answered, rows that cannot reach it fail one by one
 // (--max-errors is for that), and the run goes on; so do rows of an API that answers, if
 // only 503 (busy).
 func TestEndpointStopsRun(t *testing.T) {
@@ -57,6 +57,8 @@ func TestEndpointStopsRun(t *testing.T) {
 		}, nil, ErrEndpoint, "HTTP 405"},
 		{"connection refused", closed, nil, ErrUnreachable, "connect"},
 		{"unreachable after a success", nil, &flakySender{ok: 3}, nil, "connection refused"},
+		{"unreachable after answers that rejected rows", nil, &flakySender{ok: 3,
+			first: &api.Outcome{Kind: api.Rejected, HTTPStatus: 200, Message: "Invalid custom field"}}, nil, "connection refused"},
 		{"busy from the start (HTTP 503)", func() string {
 			return server(func(w http.ResponseWriter, _ *http.Request) {
 				w.WriteHeader(http.StatusServiceUnavailable)
@@ -76,7 +78,7 @@ func TestEndpointStopsRun(t *testing.T) {
 			c := statusCounts(readResults(t, in+".results.csv"))
 			if tc.want == nil {
 				wantNew := 0
-				if _, ok := tc.sender.(*flakySender); ok {
+				if f, ok := tc.sender.(*flakySender); ok && f.first == nil {
 					wantNew = 3
 				}
 				if res.Stopped != nil || res.ExitCode() != 1 || c[report.StatusNew] != wantNew || c[report.StatusError] != rows-wantNew {
@@ -96,10 +98,12 @@ func TestEndpointStopsRun(t *testing.T) {
 	}
 }
 
-// flakySender succeeds ok times, then fails as a refused connection does.
+// flakySender answers ok times (a success, or first when set), then fails as a refused
+// connection does.
 type flakySender struct {
-	mu sync.Mutex
-	ok int
+	mu    sync.Mutex
+	ok    int
+	first *api.Outcome
 }
 
 func (f *flakySender) Send(context.Context, []mapping.Field) api.Outcome {
@@ -107,6 +111,9 @@ func (f *flakySender) Send(context.Context, []mapping.Field) api.Outcome {
 	defer f.mu.Unlock()
 	if f.ok > 0 {
 		f.ok--
+		if f.first != nil {
+			return *f.first
+		}
 		return api.Outcome{Kind: api.Success, Status: "new", Code: "1"}
 	}
 	return api.Outcome{Kind: api.NotProcessed, Message: "connection refused"}

@@ -98,8 +98,8 @@ var ErrCredentials = errors.New("the API refused the credentials")
 var ErrEndpoint = errors.New("the endpoint refused the request")
 
 // ErrUnreachable is the cause of a run stopped because a row gave up on reaching the API
-// (connection refused, DNS, TLS: no HTTP answer on any attempt) before any request of the
-// run succeeded: every row would wait through its retries the same way.
+// (connection refused, DNS, TLS: no HTTP answer on any attempt) before the API had
+// answered any request of the run: every row would wait through its retries the same way.
 var ErrUnreachable = errors.New("the API could not be reached")
 
 // ErrInput is the cause of a run stopped because the input turned unreadable after some

@@ -216,7 +216,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
-	if errors.Is(r.stopped, ErrMaxErrors) && r.sum.Counts[report.StatusSkipped] == 0 {
+	if errors.Is(r.stopped, ErrMaxErrors) && !errors.Is(r.stopped, ErrInput) && r.sum.Counts[report.StatusSkipped] == 0 {
 		// The last rows reached the limit: nothing was left unsent, the run went
 		// through every row.
 		r.stopped = nil
@@ -229,9 +229,17 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// inputStopped is the cause of a run stopped by err, an error of the input's reader.
-func inputStopped(err error) error {
-	return fmt.Errorf("%w: %w; the rows after it were not read", ErrInput, err)
+// inputBroke notes err, an error of the input's reader, in the run's stop: the cause
+// when nothing else stopped the run, else beside that cause, so that neither is hidden
+// (a run that --max-errors stopped must not pass for one that read its whole input).
+func (r *runner) inputBroke(err error) {
+	broke := fmt.Errorf("%w: %w; the rows after it were not read", ErrInput, err)
+	switch {
+	case r.stopped == nil:
+		r.stopped = broke
+	case !errors.Is(r.stopped, ErrInput):
+		r.stopped = fmt.Errorf("%w; and %w", r.stopped, broke)
+	}
 }
 
 // readHeader returns the header row: the row numbered headerRow (1-based). Rows above it
@@ -294,7 +302,7 @@ type runner struct {
 	slots chan struct{}
 
 	requests, retries, throttled atomic.Int64 // counted by workers
-	successes                    atomic.Int64 // requests that succeeded
+	answered                     atomic.Int64 // requests the API answered (any HTTP answer)
 	randMu                       sync.Mutex   // guards opt.Rand
 
 	runCtx  context.Context         // ends when the run stops sending (send only)
@@ -405,7 +413,7 @@ func (r *runner) validateRows(ctx context.Context, rec *rowRecorder) error {
 		if err != nil {
 			// The rows before it are validated, in the results file; the summary
 			// says where the input broke (see Result.ExitCode).
-			r.stopped = inputStopped(err)
+			r.inputBroke(err)
 			return nil
 		}
 		if !ok {
@@ -509,7 +517,10 @@ func (r *runner) skipRest(finish func(*job) error) error {
 	for {
 		j, ok, err := r.next()
 		if err != nil {
-			return err
+			// The input ends there: the rows before it are in the results, the break
+			// in the stop's cause.
+			r.inputBroke(err)
+			return nil
 		}
 		if !ok {
 			return nil
@@ -712,10 +723,10 @@ func (r *runner) send(parent context.Context) (err error) {
 		}
 		r.stopped = cause
 	}
-	if readErr != nil && r.stopped == nil {
+	if readErr != nil {
 		// The run stops there like any other stop, its results and summary complete up
 		// to the last row read (see Result.ExitCode).
-		r.stopped = inputStopped(readErr)
+		r.inputBroke(readErr)
 	}
 	for len(r.ready) > 0 || len(r.toMark) > 0 {
 		var j *job

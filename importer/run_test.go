@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -570,5 +572,54 @@ func TestRowsWrittenAsTheyFinish(t *testing.T) {
 	})
 	if res := mustRun(t, o); res.ExitCode() != 0 {
 		t.Fatalf("exit %d: %v", res.ExitCode(), res.Summary.Counts)
+	}
+}
+
+// TestInputBreakAfterStop: a run that something else stopped (--max-errors, a refused
+// endpoint) and whose input also breaks says both, keeps its results file and summary,
+// and ends 3: when the limit came on the last row before the break, the run still did
+// not read its whole input.
+func TestInputBreakAfterStop(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rows    int // good rows before the break
+		handler http.HandlerFunc
+		max     int
+		want    error
+	}{
+		// All 10 rows are rejected; the 10th reaches --max-errors, and nothing is
+		// left to skip before the break.
+		{"max errors on the last row before the break", 10, nil, 10, ErrMaxErrors},
+		// The stop comes long before the reader reaches the break (which skipRest
+		// then meets).
+		{"endpoint refused, break far ahead", 3000, http.NotFound, 0, ErrEndpoint},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t, sandbox.Config{})
+			dir := t.TempDir()
+			var b strings.Builder
+			b.WriteString("First Name,Note\n")
+			for i := range tc.rows {
+				fmt.Fprintf(&b, "P%d,bad\n", i)
+			}
+			b.WriteString("Z,\"unterminated\nP,x\n")
+			in := writeFile(t, dir, "in.csv", b.String())
+			o := runOpts(t, env, parseMapping(t, "fields:\n  first_name: First Name\n  custom_field_9: Note\n"), in)
+			o.MaxErrors, o.Workers = tc.max, 2
+			if tc.handler != nil {
+				srv := httptest.NewServer(tc.handler)
+				t.Cleanup(srv.Close)
+				o.Sender = benchClient(t, srv.URL+"/api", o.Workers)
+			}
+			res := mustRun(t, o)
+			if !errors.Is(res.Stopped, tc.want) || !errors.Is(res.Stopped, ErrInput) || res.ExitCode() != 3 {
+				t.Fatalf("stopped %v, exit %d; want %v and ErrInput, exit 3", res.Stopped, res.ExitCode(), tc.want)
+			}
+			rows := readResults(t, in+".results.csv") // in place, not left partial
+			if len(rows) != tc.rows || res.Summary.Requests == 0 || !res.Summary.Stopped {
+				t.Errorf("%d result rows, summary %d requests, stopped %v; want %d rows, requests, stopped",
+					len(rows), res.Summary.Requests, res.Summary.Stopped, tc.rows)
+			}
+		})
 	}
 }

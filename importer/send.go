@@ -54,9 +54,11 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			r.throttled.Add(1)
 			r.lim.Throttled()
 		}
+		if out.HTTPStatus != 0 || out.Kind == api.Success {
+			r.answered.Add(1)
+		}
 		switch out.Kind {
 		case api.Success:
-			r.successes.Add(1)
 			r.lim.Succeeded()
 			j.status, j.code, j.card = report.Status(out.Status), out.Code, out.CardNumber
 			// The customer's card from now on: as answered, else as the row sent it (an
@@ -100,7 +102,7 @@ func (r *runner) work(runCtx, sendCtx context.Context, j *job) {
 			j.errMsg = fmt.Sprintf("gave up after %s: %s", plural(attempt, "attempt", "attempts"), out.Message)
 			if out.Kind == api.MaybeProcessed {
 				j.errMsg = fmt.Sprintf("gave up after %s; the last may have been applied: %s", plural(attempt, "attempt", "attempts"), out.Message)
-			} else if out.HTTPStatus == 0 && r.successes.Load() == 0 {
+			} else if out.HTTPStatus == 0 && r.answered.Load() == 0 {
 				// No request of this run has reached the API (no HTTP answer at all:
 				// refused, DNS, TLS): every row would wait through its retries the same
 				// way. (An API that answers 429 or 503 is there, only busy.)
