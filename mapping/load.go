@@ -403,8 +403,10 @@ func (p *parser) fieldKeys(fm *FieldMapping, v *yaml.Node, path string) {
 				if val.ShortTag() == "!!null" {
 					fm.Value = ""
 				}
-				if strings.TrimSpace(fm.Value) == "" {
-					// It would send nothing on every row, and a row of nothing else is invalid.
+				if strings.TrimSpace(fm.Value) == "" && fm.Spec.Rule != RuleFlag {
+					// It would send nothing on every row, and a row of nothing else is
+					// invalid. (A flag's empty constant is false, as "no" is: the
+					// field is left out on purpose.)
 					p.errorf(val, path, ErrBadValue, "empty value: a constant must hold something; to send nothing, leave the field out of the mapping")
 				}
 			} else {

@@ -22,6 +22,7 @@ func TestParseEmptyConstant(t *testing.T) {
 		{"emptied by digits", "fields:\n  code: {value: abc, transform: [digits]}\n", 2},
 		{"false flag", "fields:\n  first_name: A\n  send_no_email: {value: \"no\"}\n", 0},
 		{"true flag", "fields:\n  send_no_email: {value: \"true\"}\n", 0},
+		{"empty flag (false, as \"no\")", "fields:\n  first_name: A\n  send_no_email: {value: \"\"}\n", 0},
 		{"constant", "fields:\n  country: {value: NZ}\n", 0},
 		{"empty default", "fields:\n  country: {column: C, default: \"\"}\n", 0},
 	}

@@ -53,13 +53,14 @@ func TestStateExportHelpSaysValuesAreExact(t *testing.T) {
 	}
 }
 
-// TestRateMustBeAFiniteNumber: --rate NaN, Inf or negative would mean no limit at all;
-// it is a bad flag value (exit 2) before anything is sent, from the flag or the environment.
+// TestRateMustBeAFiniteNumber: --rate NaN, Inf or negative would mean no limit at all,
+// and one below 0.001 a wait for ever; it is a bad flag value (exit 2) before anything is
+// sent, from the flag or the environment.
 func TestRateMustBeAFiniteNumber(t *testing.T) {
 	dir := t.TempDir()
 	in, mp := qaInput(t, dir)
 	res := filepath.Join(dir, "r.csv")
-	for _, v := range []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "-1", "-0.5"} {
+	for _, v := range []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "-1", "-0.5", "1e-320", "0.0009"} {
 		t.Run(v, func(t *testing.T) {
 			code, out, errs := runCLI(t, nil, "run", "--sandbox", "--rate", v, "--mapping", mp, "--results", res, in)
 			if code != 2 || !strings.Contains(errs, "--rate must be") {
@@ -101,7 +102,8 @@ func TestPasswordFileOneLine(t *testing.T) {
 		{"two lines", "s3cret\nsecondline", 2, "more than one line"},
 		{"two lines and LF", "s3cret\nsecondline\n", 2, "more than one line"},
 		{"CRLF lines", "s3cret\r\nsecondline\r\n", 2, "more than one line"},
-		{"blank second line", "s3cret\n\n", 2, "more than one line"},
+		{"blank lines after it (echo >>)", "s3cret\n\n", 0, "2 new"},
+		{"CRLF blank lines after it", "s3cret\r\n\r\n", 0, "2 new"},
 		{"CR inside", "s3cret\rsecondline", 2, "more than one line"},
 		{"only a newline", "\n", 2, "is empty"},
 	}

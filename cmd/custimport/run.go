@@ -396,11 +396,15 @@ func mapsField(m *mapping.Mapping, name string) bool {
 	return false
 }
 
+// minRate is the slowest --rate taken: one request every 1,000 seconds. A smaller one
+// (1e-320) would wait for ever before the first request.
+const minRate = 0.001
+
 // check validates flag values that need no file.
 func (f *runFlags) check() error {
 	var errs []error
-	if math.IsNaN(f.rate) || math.IsInf(f.rate, 0) || f.rate < 0 {
-		errs = append(errs, fmt.Errorf("--rate must be a number of requests per second, 0 (unlimited) or more, not %v", f.rate))
+	if math.IsNaN(f.rate) || math.IsInf(f.rate, 0) || f.rate < 0 || f.rate > 0 && f.rate < minRate {
+		errs = append(errs, fmt.Errorf("--rate must be a number of requests per second, 0 (unlimited) or from %v up, not %v", minRate, f.rate))
 	}
 	if f.burst < 1 {
 		errs = append(errs, errors.New("--burst must be at least 1"))
@@ -453,12 +457,10 @@ func (a *app) password(f *runFlags) (api.Secret, error) {
 		if err != nil {
 			return api.Secret{}, fmt.Errorf("--password-file: %w", err)
 		}
-		// One line: a single trailing LF or CRLF is an editor's, anything more would be
-		// sent as part of the password. The error never shows the content.
-		p := string(b)
-		if q, ok := strings.CutSuffix(p, "\n"); ok {
-			p = strings.TrimSuffix(q, "\r")
-		}
+		// One line: line ends after it (an editor's, or `echo >>`'s) are dropped;
+		// anything after a line end but more line ends would be sent as part of the
+		// password. The error never shows the content.
+		p := strings.TrimRight(string(b), "\r\n")
 		if p == "" {
 			return api.Secret{}, fmt.Errorf("--password-file %s is empty", f.passwordFile)
 		}
