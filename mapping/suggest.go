@@ -104,8 +104,23 @@ func SuggestMapping(header []string, sample [][]sheet.Cell, opts SuggestOptions)
 		exact := false
 		for _, f := range catalog {
 			sc := 0
-			for _, form := range forms[i] {
-				sc = max(sc, matchScore(form, f))
+			for k, form := range forms[i] {
+				fs := matchScore(form, f)
+				if k > 0 && fs > 0 {
+					// A form without punctuation, or without a qualifier, is a guess: the
+					// header as written wins a tie ("Email" over "Email (old)"), and a
+					// qualified header never names the code or card number, whose wrong
+					// column would update other customers ("Code (legacy)").
+					if form != looseHeader(header[i]) {
+						if f.Rule == RuleDigits || f.Secret {
+							continue
+						}
+						fs -= 5
+					} else {
+						fs--
+					}
+				}
+				sc = max(sc, fs)
 			}
 			if sc > 0 {
 				cands = append(cands, cand{sc, i, f.Name})
@@ -314,8 +329,10 @@ func matchScore(n string, f FieldSpec) int {
 	if f.Rule == RuleCustomField {
 		return 0
 	}
-	// A wrong code or card number would update someone else's account: exact names only.
-	fuzzy := f.Rule != RuleDigits
+	// A wrong code or card number would update someone else's account, and a wrong
+	// column for a secret would set a customer's password to it ("Password Hint"):
+	// exact names only.
+	fuzzy := f.Rule != RuleDigits && !f.Secret
 	best := 0
 	names := append([]string{NormalizeHeader(f.Name)}, f.Headers...)
 	for i, a := range names {

@@ -125,3 +125,22 @@ func FuzzHeaderForms(f *testing.F) {
 		}
 	})
 }
+
+// TestSuggestPrefersHeaderAsWritten: a header as written beats one that matches only once
+// its qualifier is dropped ("Email" over "Email (old)", whatever their order), and a
+// qualified or loosely matching header never names a field that decides whose account
+// is changed, or a secret: "Code (legacy)" is no code, "Password Hint" no password.
+func TestSuggestPrefersHeaderAsWritten(t *testing.T) {
+	header := []string{"Customer ID", "Card Number (old)", "Email (old)", "Email", "Code (legacy)",
+		"Password Hint", "Card Number (new)"}
+	s := SuggestMapping(header, nil, SuggestOptions{})
+	if !hasField(s, "email", 3) {
+		t.Errorf("fields %+v: want email from D \"Email\"", s.Fields)
+	}
+	for _, f := range s.Fields {
+		switch f.Name {
+		case "code", "card_number", "customer_password", "customer_PIN":
+			t.Errorf("%s suggested from column %d %q: want it left to the merchant", f.Name, f.Column, header[f.Column])
+		}
+	}
+}
