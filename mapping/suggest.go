@@ -563,7 +563,7 @@ func NoMatchComment(header []string) []string {
 	for i, h := range header {
 		cols = append(cols, fmt.Sprintf("%s %q", ColumnLetter(i), strings.TrimSpace(h)))
 	}
-	lines := []string{"No column matched an API field: no column of the header was recognised."}
+	lines := []string{"No column matched an API field (the key column, if one was found, is no field)."}
 	lines = append(lines, wrap("The columns are: "+strings.Join(cols, ", ")+".", 90)...)
 	return append(lines, "Add fields by hand, e.g. `email: E-mail`: validate and run refuse a mapping without fields.")
 }

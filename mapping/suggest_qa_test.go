@@ -96,7 +96,7 @@ func TestSuggestNoTransformOnSecrets(t *testing.T) {
 // so and lists every column.
 func TestSuggestNoMatchComment(t *testing.T) {
 	out := string(Suggest([]string{"foo", " bar ", ""}, nil, SuggestOptions{}))
-	for _, want := range []string{"no column of the header was recognised", `The columns are: A "foo", B "bar", C "".`, "fields: {}"} {
+	for _, want := range []string{"No column matched an API field", `The columns are: A "foo", B "bar", C "".`, "fields: {}"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -138,7 +138,7 @@ func TestInitNoColumnRecognised(t *testing.T) {
 		t.Fatalf("exit %d, want 0\n%s%s", code, out, errs)
 	}
 	for _, s := range []string{out, errs} {
-		if !strings.Contains(s, "no column of the header was recognised") || !strings.Contains(s, `A "foo", B "bar"`) {
+		if !strings.Contains(s, "No column matched an API field") || !strings.Contains(s, `A "foo", B "bar"`) {
 			t.Errorf("stdout and stderr must both say no column was recognised, listing them:\nstdout: %s\nstderr: %s", out, errs)
 		}
 	}
