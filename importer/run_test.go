@@ -213,13 +213,8 @@ func TestRunMaxErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv(t, sandbox.Config{})
 			dir := t.TempDir()
-			var b strings.Builder
-			b.WriteString("First Name,Note\n")
-			for i := range tc.rows {
-				fmt.Fprintf(&b, "P%d,bad\n", i) // custom field 9 does not exist: every row is rejected
-			}
-			in := writeFile(t, dir, "in.csv", b.String())
-			o := runOpts(t, env, parseMapping(t, "fields:\n  first_name: First Name\n  custom_field_9: Note\n"), in)
+			in := writeFile(t, dir, "in.csv", rejectedRowsCSV(tc.rows))
+			o := runOpts(t, env, parseMapping(t, rejectedRowsMapping), in)
 			o.MaxErrors, o.Workers = 3, 1
 			res := mustRun(t, o)
 			if errors.Is(res.Stopped, ErrMaxErrors) != tc.stopped || res.ExitCode() != tc.wantExit ||
@@ -597,14 +592,8 @@ func TestInputBreakAfterStop(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv(t, sandbox.Config{})
 			dir := t.TempDir()
-			var b strings.Builder
-			b.WriteString("First Name,Note\n")
-			for i := range tc.rows {
-				fmt.Fprintf(&b, "P%d,bad\n", i)
-			}
-			b.WriteString("Z,\"unterminated\nP,x\n")
-			in := writeFile(t, dir, "in.csv", b.String())
-			o := runOpts(t, env, parseMapping(t, "fields:\n  first_name: First Name\n  custom_field_9: Note\n"), in)
+			in := writeFile(t, dir, "in.csv", rejectedRowsCSV(tc.rows)+"Z,\"unterminated\nP,x\n")
+			o := runOpts(t, env, parseMapping(t, rejectedRowsMapping), in)
 			o.MaxErrors, o.Workers = tc.max, 2
 			if tc.handler != nil {
 				srv := httptest.NewServer(tc.handler)
@@ -623,3 +612,16 @@ func TestInputBreakAfterStop(t *testing.T) {
 		})
 	}
 }
+
+// rejectedRowsCSV is n rows that rejectedRowsMapping maps to custom field 9, which the
+// sandbox does not have: the API rejects every one.
+func rejectedRowsCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("First Name,Note\n")
+	for i := range n {
+		fmt.Fprintf(&b, "P%d,bad\n", i)
+	}
+	return b.String()
+}
+
+const rejectedRowsMapping = "fields:\n  first_name: First Name\n  custom_field_9: Note\n"
