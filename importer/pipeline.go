@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/custimport/custimport/importer/sheet"
@@ -263,7 +262,7 @@ func (r *runner) readTextBatches(ctx context.Context, tr sheet.TextReader, p *pi
 // ("maps to no field") and make a run's exit code 1 for a row with nothing in it.
 func blankTexts(texts []string) bool {
 	for _, t := range texts {
-		if !blank(t) {
+		if !mapping.Blank(t) {
 			return false
 		}
 	}
@@ -273,20 +272,11 @@ func blankTexts(texts []string) bool {
 // blankCells is blankTexts for typed cells: only empty and text cells can be blank.
 func blankCells(cells []sheet.Cell) bool {
 	for _, c := range cells {
-		if c.Kind != sheet.Empty && (c.Kind != sheet.String || !blank(c.Text)) {
+		if c.Kind != sheet.Empty && (c.Kind != sheet.String || !mapping.Blank(c.Text)) {
 			return false
 		}
 	}
 	return true
-}
-
-// blank reports whether s holds nothing but spaces, as strings.TrimSpace (and the
-// mapping) sees them.
-func blank(s string) bool {
-	if len(s) > 0 && s[0] > ' ' && s[0] < utf8.RuneSelf {
-		return false // the usual case, decided by the first byte
-	}
-	return strings.TrimSpace(s) == ""
 }
 
 // sendBatch sends b to ordered (for the dispatcher), then to work (for a mapper); false

@@ -313,6 +313,10 @@ func (p *Plan) fieldSpace(a *arena) []Field {
 	return a.fields[n:n:cap(a.fields)]
 }
 
+// Blank reports whether a cell's text holds nothing but spaces: the mapping reads it as
+// an empty cell.
+func Blank(s string) bool { return trimSpace(s) == "" }
+
 // trimSpace is strings.TrimSpace, with the usual case of text that starts and ends with a
 // printable ASCII byte (so has nothing to trim) tested inline.
 func trimSpace(s string) string {
