@@ -142,8 +142,8 @@ func inputColumns(inputHeader []string) []string {
 }
 
 // Create starts a results file at path, a .csv or .xlsx file by its extension (in any
-// case), whose header is FixedColumns followed by inputHeader. Nothing is at path until
-// Close succeeds.
+// case), whose header is FixedColumns followed by inputHeader's names (see inputColumns).
+// Nothing is at path until Close succeeds.
 func Create(path string, inputHeader []string) (*Writer, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".csv" && ext != ".xlsx" {

@@ -304,8 +304,8 @@ func (s *Store) logWriter() {
 	// asyncDelay after that sync, for what came since. Syncs the run makes anyway (a
 	// Reserve every few milliseconds) so spare the writer its own: each holds a thread,
 	// and the processor it runs on, for the disk's time (the Go runtime hands the
-	// processor on only after a while), and 200 of them cost a 20,000-row run about 4 %
-	// of two cores.
+	// processor on only after a while). In a trace of a 20,000-row run, the writer's
+	// 250 or so syncs held about 0.25 s of the 2.8 s run's two processors.
 	armed := false
 	var armedAt time.Time
 	for {
