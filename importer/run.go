@@ -162,7 +162,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	} else {
 		plan.WarnUntracked()
 	}
-	w, err := report.Create(opt.Results, header.Texts())
+	// A dry run's results can be made again from the input: they are not synced to
+	// disk, which would hold one of the runtime's processors while the disk works.
+	w, err := report.CreateWith(opt.Results, header.Texts(), report.Options{NoSync: opt.DryRun})
 	if err != nil {
 		return nil, setupErr(err)
 	}

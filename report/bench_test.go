@@ -158,7 +158,7 @@ func writeDirectXLSX(tb testing.TB, path string, header []string, n int) {
 	if err := wb.sw.Flush(); err != nil {
 		tb.Fatal(err)
 	}
-	if err := saveWorkbook(wb.f, path); err != nil {
+	if err := saveWorkbook(wb.f, path, true); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -21,15 +21,18 @@ type csvEncoder struct {
 	path string
 	f    *os.File
 	buf  []byte
+	sync bool // the file goes to disk as it grows (wb), and finish syncs it
 	wb   writeback
 }
 
-func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
+// newCSVEncoder starts the CSV file at path, and writes its header. With sync, the file
+// is written to disk as it grows, and finish syncs it (see Options.NoSync).
+func newCSVEncoder(path string, header []string, sync bool) (*csvEncoder, error) {
+	f, err := createEmpty(path)
 	if err != nil {
 		return nil, err
 	}
-	e := &csvEncoder{path: path, f: f, buf: make([]byte, 0, csvBufferSize), wb: writeback{f: f, every: csvWritebackSize}}
+	e := &csvEncoder{path: path, f: f, buf: make([]byte, 0, csvBufferSize), sync: sync, wb: writeback{f: f, every: csvWritebackSize}}
 	e.buf = appendRecord(e.buf, header)
 	// The header reaches the file at once: even a run that dies before its first row
 	// leaves a partial file that opens.
@@ -38,6 +41,29 @@ func newCSVEncoder(path string, header []string) (*csvEncoder, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// createEmpty opens the file at path for writing, created with fileMode when missing, and
+// empties it. Unlike O_TRUNC it truncates only a file that holds something: on ext4 (with
+// its default auto_da_alloc) truncating a file, even an empty one, makes closing it hand
+// all of the file to the disk at once, and close waits while it does. For the results of
+// a dry run of 1,000,000 rows, which are not synced (Options.NoSync), that close took
+// 65–90 ms, and the run had nothing else to do meanwhile. (A CSV encoder's file is there
+// already, created by the lock, and empty unless a run that crashed left it.)
+func createEmpty(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, fileMode)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() > 0 {
+		err = f.Truncate(0)
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // writeRow adds r's line of the results file.
@@ -92,7 +118,9 @@ func (e *csvEncoder) flush() error {
 	}
 	n, err := e.f.Write(e.buf)
 	e.buf = e.buf[:0]
-	e.wb.wrote(n)
+	if e.sync {
+		e.wb.wrote(n)
+	}
 	return err
 }
 
@@ -101,8 +129,10 @@ func (e *csvEncoder) finish() error {
 	if werr := e.wb.stop(); err == nil {
 		err = werr
 	}
-	if serr := e.f.Sync(); err == nil {
-		err = serr
+	if e.sync {
+		if serr := e.f.Sync(); err == nil {
+			err = serr
+		}
 	}
 	if cerr := e.f.Close(); err == nil {
 		err = cerr

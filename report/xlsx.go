@@ -38,6 +38,7 @@ type xlsxEncoder struct {
 	path    string // the workbook's temporary path
 	csvPath string // the CSV partial file
 	csv     *csvEncoder
+	sync    bool // see newXLSXEncoder
 	rows    int  // sheet rows written so far, header included
 	built   bool // the workbook at path is complete and the CSV file removed
 	done    bool
@@ -50,17 +51,19 @@ func csvPartialPath(path string) string {
 	return path[:len(path)-len(".xlsx")] + ".csv"
 }
 
-func newXLSXEncoder(path string, header []string) (*xlsxEncoder, error) {
+// newXLSXEncoder starts the XLSX results whose partial workbook is path; sync as for
+// newCSVEncoder, for the CSV partial file and the workbook.
+func newXLSXEncoder(path string, header []string, sync bool) (*xlsxEncoder, error) {
 	if len(header) > excelize.MaxColumns {
 		return nil, fmt.Errorf("%d columns: an XLSX sheet holds at most %d", len(header), excelize.MaxColumns)
 	}
-	e := &xlsxEncoder{path: path, csvPath: csvPartialPath(path), rows: 1}
+	e := &xlsxEncoder{path: path, csvPath: csvPartialPath(path), rows: 1, sync: sync}
 	// A partial workbook left by an earlier run would be taken for this run's.
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
 	var err error
-	if e.csv, err = newCSVEncoder(e.csvPath, header); err != nil {
+	if e.csv, err = newCSVEncoder(e.csvPath, header, sync); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -96,7 +99,7 @@ func (e *xlsxEncoder) finish() error {
 	if e.err = e.csv.finish(); e.err != nil {
 		return e.err
 	}
-	if e.err = buildWorkbook(e.path, e.csvPath); e.err != nil {
+	if e.err = buildWorkbook(e.path, e.csvPath, e.sync); e.err != nil {
 		// The CSV file is kept: it holds every row.
 		_ = os.Remove(e.path)
 		e.err = fmt.Errorf("build the workbook: %w", e.err)
@@ -116,8 +119,8 @@ func (e *xlsxEncoder) cleanup() {
 }
 
 // buildWorkbook writes the workbook at path from the CSV results file at csvPath, and
-// syncs it to disk.
-func buildWorkbook(path, csvPath string) (err error) {
+// with sync, syncs it to disk.
+func buildWorkbook(path, csvPath string, sync bool) (err error) {
 	src, err := os.Open(csvPath)
 	if err != nil {
 		return err
@@ -155,7 +158,7 @@ func buildWorkbook(path, csvPath string) (err error) {
 	if err := wb.sw.Flush(); err != nil {
 		return err
 	}
-	return saveWorkbook(wb.f, path)
+	return saveWorkbook(wb.f, path, sync)
 }
 
 // workbook streams the rows of a results file into an XLSX workbook.
@@ -267,9 +270,9 @@ func (wb *workbook) write(rec []string) error {
 }
 
 // saveWorkbook writes f to path, created with fileMode (excelize's SaveAs would create
-// it readable by everyone), and syncs it to disk.
-func saveWorkbook(f *excelize.File, path string) error {
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
+// it readable by everyone), and with sync, syncs it to disk.
+func saveWorkbook(f *excelize.File, path string, sync bool) error {
+	out, err := createEmpty(path)
 	if err != nil {
 		return err
 	}
@@ -278,7 +281,7 @@ func saveWorkbook(f *excelize.File, path string) error {
 	if err == nil {
 		err = bw.Flush()
 	}
-	if err == nil {
+	if err == nil && sync {
 		err = out.Sync()
 	}
 	if cerr := out.Close(); err == nil {
