@@ -53,6 +53,11 @@ const dupFP = ^uint64(0xff)
 // costs little more than the new table. A table of 8 MiB or more asks for huge pages, as
 // lookups in it miss the TLB; one made by growing has its pages handed out at once, as
 // the rehash fills three quarters of them.
+//
+// A table reserved at a size of dupHugeBytes or more is made ready on a goroutine of its
+// own (see spare): handing out the pages of a large table takes the kernel tens of
+// milliseconds (30 ms for 21 MiB on the machine the benchmarks ran on), and the caller,
+// which checks rows in order, would hold up everything else meanwhile.
 type dupTable struct {
 	slots []dupSlot
 	mem   []byte // the mapping behind slots; nil when slots are on the Go heap
@@ -60,6 +65,20 @@ type dupTable struct {
 	n     int    // slots in use
 	limit int    // n past which the table grows
 	sink  uint32 // what touch read, kept so that its reads are not optimised away
+	spare *dupSpare
+	// handOut hands out the pages of a spare's mapping (populateSlots; tests hold it
+	// up).
+	handOut func(mem []byte)
+}
+
+// dupSpare is a table's next slots, reserved and being handed out by the kernel on a
+// goroutine of its own; put moves the entries into them once they are ready (or when the
+// table must grow, after waiting for them).
+type dupSpare struct {
+	homes int
+	slots []dupSlot
+	mem   []byte
+	ready chan struct{} // closed once the pages are handed out
 }
 
 // key returns the slot's key.
@@ -85,6 +104,13 @@ func (t *dupTable) put(fp, val uint64) (prev uint64, seen bool) {
 	if t.slots == nil {
 		t.resize(dupMinSlots)
 	}
+	if t.spare != nil {
+		select {
+		case <-t.spare.ready:
+			t.takeSpare()
+		default:
+		}
+	}
 	hi, _ := bits.Mul64(fp, t.homes)
 	i := int(hi)
 	slots := t.slots
@@ -104,14 +130,18 @@ func (t *dupTable) put(fp, val uint64) (prev uint64, seen bool) {
 	for j < len(slots) && slots[j].key()&dupFP != 0 {
 		j++
 	}
-	if t.n >= t.limit {
-		t.resize(t.grown())
-		return t.put(fp, val)
-	}
-	if j == len(slots) {
-		// The run reaches the end of the padding (rare but for fingerprints that crowd
-		// the last homes): the same homes, with more room past them.
-		t.resize(int(t.homes))
+	if t.n >= t.limit || j == len(slots) {
+		switch {
+		case t.spare != nil:
+			// The spare is larger than the table: wait for it rather than grow.
+			t.takeSpare()
+		case t.n >= t.limit:
+			t.resize(t.grown())
+		default:
+			// The run reaches the end of the padding (rare but for fingerprints that
+			// crowd the last homes): the same homes, with more room past them.
+			t.resize(int(t.homes))
+		}
 		return t.put(fp, val)
 	}
 	copy(slots[i+1:j+1], slots[i:j])
@@ -145,14 +175,52 @@ func (t *dupTable) grown() int {
 // holds them.
 func (t *dupTable) reserve(n int) {
 	homes := max(int(float64(n)/dupReserveLoad)+1, dupMinSlots)
-	if homes > int(t.homes) {
-		t.resize(homes)
+	if t.spare != nil {
+		t.takeSpare()
 	}
+	if homes <= int(t.homes) {
+		return
+	}
+	size := homes + dupPad(homes)
+	if t.n == 0 || size*dupSlotBytes < dupHugeBytes {
+		t.resize(homes)
+		return
+	}
+	slots, mem := allocSlots(size)
+	if mem == nil {
+		// On the Go heap, zeroed already.
+		t.resizeInto(homes, slots, mem, true)
+		return
+	}
+	s := &dupSpare{homes: homes, slots: slots, mem: mem, ready: make(chan struct{})}
+	handOut := t.handOut
+	if handOut == nil {
+		handOut = populateSlots
+	}
+	go func() {
+		defer close(s.ready)
+		handOut(s.mem)
+	}()
+	t.spare = s
+}
+
+// takeSpare waits for the spare's pages, and moves the entries into it.
+func (t *dupTable) takeSpare() {
+	s := t.spare
+	t.spare = nil
+	<-s.ready
+	t.resizeInto(s.homes, s.slots, s.mem, true)
 }
 
 // resize moves the entries into a new table of the given number of home slots and frees
 // the old one.
 func (t *dupTable) resize(homes int) {
+	t.resizeInto(homes, nil, nil, false)
+}
+
+// resizeInto is resize into slots (from allocSlots, with mem) when they are large enough,
+// else into new ones; ready tells that slots' pages are handed out already.
+func (t *dupTable) resizeInto(homes int, slots []dupSlot, mem []byte, ready bool) {
 	old, oldMem := t.slots, t.mem
 	// Old entries are in fingerprint order, so they go in order: each at its home, or just
 	// past the one before. A first pass finds where the last one goes, so that the table
@@ -164,7 +232,13 @@ func (t *dupTable) resize(homes int) {
 			next = max(next, int(hi)) + 1
 		}
 	}
-	t.slots, t.mem = allocSlots(max(homes+dupPad(homes), next+dupPad(homes)/2))
+	if size := max(homes+dupPad(homes), next+dupPad(homes)/2); len(slots) >= size {
+		t.slots, t.mem = slots, mem
+	} else {
+		freeSlots(mem)
+		t.slots, t.mem = allocSlots(size)
+		ready = false
+	}
 	t.homes = uint64(homes)
 	t.limit = int(float64(homes) * dupMaxLoad)
 	next = 0
@@ -175,7 +249,7 @@ func (t *dupTable) resize(homes int) {
 		// The rehash is about to write most of the pages up to where this chunk's last
 		// entry goes (by its home, give or take a run): they are handed out a step
 		// ahead, in one call each, rather than one fault at a time.
-		if t.mem != nil {
+		if t.mem != nil && !ready {
 			if fp := old[hi-1].key() & dupFP; fp != 0 || hi == len(old) {
 				end, _ := bits.Mul64(fp, uint64(homes))
 				want := min(len(t.mem), ((int(end)+dupChunkSlots)*dupSlotBytes+ahead)/ahead*ahead)
@@ -220,8 +294,12 @@ func dupDropBytes(n int) int {
 // free releases the slots and leaves the table empty, ready for use again. It may be
 // called more than once.
 func (t *dupTable) free() {
+	if t.spare != nil {
+		<-t.spare.ready
+		freeSlots(t.spare.mem)
+	}
 	freeSlots(t.mem)
-	*t = dupTable{}
+	*t = dupTable{handOut: t.handOut}
 }
 
 // bytes is the size of the slot array.
