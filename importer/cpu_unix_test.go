@@ -17,3 +17,9 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// settleDisk has the system write every file's pending data to disk, so that what one
+// side of a benchmark left for the disk (a dry run's results, which it does not sync; an
+// input file just generated) is not written while the other side is timed. The
+// benchmarks call it with their timers stopped.
+func settleDisk() { syscall.Sync() }
