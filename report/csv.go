@@ -51,7 +51,7 @@ func newCSVEncoder(path string, header []string, sync bool) (*csvEncoder, error)
 // 65–90 ms, and the run had nothing else to do meanwhile. (A CSV encoder's file is there
 // already, created by the lock, and empty unless a run that crashed left it.)
 func createEmpty(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, fileMode)
+	f, err := openPartial(path, os.O_WRONLY)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func lockPartialWith(path string, lock func(*os.File) error) (*os.File, error) {
 	// The run that holds the lock may rename the file away between this open and the lock
 	// being taken: the lock is then on its results, not on the partial file, so try again.
 	for range 8 {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
+		f, err := openPartial(path, os.O_RDWR)
 		if err != nil {
 			return nil, err
 		}
@@ -42,4 +42,33 @@ func lockPartialWith(path string, lock func(*os.File) error) (*os.File, error) {
 		_ = f.Close()
 	}
 	return nil, fmt.Errorf("%w (%s keeps changing)", ErrBusy, path)
+}
+
+// openPartial opens (creating it when missing) the partial file at path with flag, as a
+// file of the results: a regular file, not a symbolic link, of mode fileMode. A partial
+// file left by an earlier run may have another mode (or, in a directory shared with
+// others, be a link planted to receive the results): the results hold personal data.
+func openPartial(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|os.O_CREATE|openNoFollow, fileMode)
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s is a symbolic link: remove it, or give the results another name", path)
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("%s is not a regular file: remove it, or give the results another name", path)
+	case fi.Mode().Perm() != fileMode:
+		if cerr := f.Chmod(fileMode); cerr != nil {
+			err = fmt.Errorf("%s has mode %v and cannot be made %v: %w", path, fi.Mode().Perm(), os.FileMode(fileMode), cerr)
+		}
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
 }

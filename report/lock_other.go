@@ -12,3 +12,6 @@ var errLocked = errors.New("locked")
 
 // tryLock does nothing here: this system has no advisory lock that os exposes.
 func tryLock(*os.File) error { return nil }
+
+// openNoFollow is not available here: the symbolic link check in openPartial stands alone.
+const openNoFollow = 0

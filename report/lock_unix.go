@@ -33,3 +33,6 @@ func tryLock(f *os.File) error {
 	}
 	return lerr
 }
+
+// openNoFollow makes an open fail where the last element of the path is a symbolic link.
+const openNoFollow = syscall.O_NOFOLLOW

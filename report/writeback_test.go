@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,43 +152,6 @@ func TestNoSync(t *testing.T) {
 			}
 			if len(files[0]) != 501 || !slices.EqualFunc(files[0], files[1], slices.Equal) {
 				t.Errorf("the unsynced results (%d lines) differ from the synced ones (%d lines)", len(files[1]), len(files[0]))
-			}
-		})
-	}
-}
-
-// TestStalePartialEmptied leaves a partial file longer than the results, as a crashed
-// run with more rows would, and checks that none of it stays in the results.
-func TestStalePartialEmptied(t *testing.T) {
-	for _, noSync := range []bool{false, true} {
-		t.Run(fmt.Sprintf("NoSync=%v", noSync), func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "r.csv")
-			stale := bytes.Repeat([]byte("stale,row\r\n"), 10000)
-			if err := os.WriteFile(filepath.Join(dir, "r.partial.csv"), stale, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			w, err := CreateWith(path, benchInputs[0], Options{NoSync: noSync})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := appendRecord(nil, append(append([]string(nil), FixedColumns...), benchInputs[0]...))
-			for seq := range 3 {
-				r := benchRow(seq)
-				want = appendRecord(want, appendCells(nil, r))
-				if err := w.Add(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			got, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("results are %d bytes, want %d", len(got), len(want))
 			}
 		})
 	}

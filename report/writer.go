@@ -171,8 +171,7 @@ func CreateWith(path string, inputHeader []string, opt Options) (*Writer, error)
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("results %q: is a directory", path)
 	}
-	base := filepath.Base(path)
-	tmp := filepath.Join(filepath.Dir(path), strings.TrimSuffix(base, filepath.Ext(base))+".partial"+filepath.Ext(base))
+	tmp := partialPath(path)
 
 	header := make([]string, 0, len(FixedColumns)+len(inputHeader))
 	header = append(header, FixedColumns...)
@@ -206,6 +205,26 @@ func CreateWith(path string, inputHeader []string, opt Options) (*Writer, error)
 	}
 	w.flushTimer = time.AfterFunc(flushInterval, func() { w.due.Store(true) })
 	return w, nil
+}
+
+// partialPath returns the partial file of the results file at path: "r.partial.csv" for
+// "r.csv", "r.partial.xlsx" for "r.xlsx".
+func partialPath(path string) string {
+	base := filepath.Base(path)
+	return filepath.Join(filepath.Dir(path), strings.TrimSuffix(base, filepath.Ext(base))+".partial"+filepath.Ext(base))
+}
+
+// PartialPaths returns the files that Create writes the results file at path to before
+// Close renames it into place: "r.partial.csv" for "r.csv"; for "r.xlsx", the workbook
+// "r.partial.xlsx" and the CSV file "r.partial.csv" that it is built from. Create empties
+// them (they are left by a run that crashed), and Close renames or removes them: a
+// caller must not let one name a file it reads.
+func PartialPaths(path string) []string {
+	tmp := partialPath(path)
+	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		return []string{tmp, csvPartialPath(tmp)}
+	}
+	return []string{tmp}
 }
 
 // Path returns the results file's final path.

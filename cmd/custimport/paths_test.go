@@ -24,6 +24,9 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 	writeTestFile(t, in, inText)
 	writeTestFile(t, mp, mapText)
 	writeTestFile(t, pw, pwText)
+	// An input named like the partial file of results "p.csv" or "p.xlsx".
+	pin := filepath.Join(dir, "p.partial.csv")
+	writeTestFile(t, pin, inText)
 	hard := filepath.Join(dir, "hard.csv")
 	if err := os.Link(in, hard); err != nil {
 		t.Fatal(err)
@@ -67,6 +70,9 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 		{"summary is the password file", sandboxRun("--password-file", pw, "--results", res, "--summary-json", pw, in), []string{"--summary-json", "--password-file", pw}},
 		{"results is the state file", sandboxRun("--state", statePath, "--results", statePath, in), []string{"--results", "--state", statePath}},
 		{"summary is the state file", sandboxRun("--state", statePath, "--results", res, "--summary-json", "state.db", in), []string{"--summary-json", "--state", statePath}},
+		{"results' partial file is the input", validate("--results", filepath.Join(dir, "p.csv"), pin), []string{"partial file of --results", "input", pin}},
+		{"XLSX results' CSV partial file is the input", validate("--results", filepath.Join(dir, "p.xlsx"), pin), []string{"partial file of --results", "input", pin}},
+		{"summary is the results' partial file", validate("--results", res, "--summary-json", filepath.Join(dir, "ok.results.partial.csv"), in), []string{"--summary-json", "partial file of --results"}},
 		{"results is the default state file", []string{"validate", "--mapping", mp, "--account-id", "acc", "--results", filepath.Join(dir, "xdg", "custimport", "acc.db"), in}, []string{"--results", "--state"}},
 	}
 	for _, tt := range tests {
@@ -75,6 +81,7 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 			writeTestFile(t, in, inText)
 			writeTestFile(t, mp, mapText)
 			writeTestFile(t, pw, pwText)
+			writeTestFile(t, pin, inText)
 			env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "xdg")}
 			code, out, errs := runCLI(t, env, tt.args...)
 			if code != exitUsage {
@@ -85,12 +92,12 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, errs)
 				}
 			}
-			for path, want := range map[string]string{in: inText, mp: mapText, pw: pwText} {
+			for path, want := range map[string]string{in: inText, mp: mapText, pw: pwText, pin: inText} {
 				if b, err := os.ReadFile(path); err != nil || string(b) != want {
 					t.Errorf("%s changed: %q, %v", path, b, err)
 				}
 			}
-			for _, p := range []string{statePath, res, filepath.Join(dir, "new.csv"), filepath.Join(dir, "in.results.csv"), filepath.Join(dir, "xdg")} {
+			for _, p := range []string{statePath, res, filepath.Join(dir, "p.csv"), filepath.Join(dir, "p.xlsx"), filepath.Join(dir, "new.csv"), filepath.Join(dir, "in.results.csv"), filepath.Join(dir, "xdg")} {
 				if _, err := os.Stat(p); err == nil {
 					t.Errorf("%s was written", p)
 					_ = os.RemoveAll(p)

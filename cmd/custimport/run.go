@@ -245,8 +245,14 @@ func (a *app) checkRunPaths(f *runFlags, input string) error {
 	}
 	// A state path that cannot be worked out is reported when the state is opened.
 	statePath, _ := a.statePath(f, f.dryRun)
-	return checkOutputs(
-		[]namedPath{{"--results", results}, {"--summary-json", f.summaryJSON}},
+	outputs := []namedPath{{"--results", results}}
+	// The results are written to a partial file first (emptied when the run starts),
+	// which must not be a file the run reads either.
+	for _, p := range report.PartialPaths(results) {
+		outputs = append(outputs, namedPath{"the partial file of --results", p})
+	}
+	outputs = append(outputs, namedPath{"--summary-json", f.summaryJSON})
+	return checkOutputs(outputs,
 		[]namedPath{{"the input", input}, {"the --mapping", f.mapping}, {"the --password-file", f.passwordFile}, {"the --state file", statePath}},
 	)
 }
