@@ -41,3 +41,27 @@ func TestEstimateRows(t *testing.T) {
 		})
 	}
 }
+
+// TestReserveTarget checks the duplicate index's reservations in steps: never more than
+// reserveStep times the rows seen, up to the estimate.
+func TestReserveTarget(t *testing.T) {
+	tests := []struct {
+		name                  string
+		seen, hint, entries   int
+		wantReserve, wantNext int
+	}{
+		{"first step of a large file", 1024, 1_000_000, 1365, 91_728, 65_536},
+		{"the estimate reached", 65_536, 1_000_000, 87_381, 1_399_994, 0},
+		{"a file estimated small", 1024, 5_000, 1024, 5_250, 0},
+		{"an estimate far too large", 1024, 2_800_000, 1024, 68_812, 65_536},
+		{"a file larger than 64 steps", 65_536, 10_000_000, 65_536, 4_404_019, 4_194_304},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reserve, next := reserveTarget(tt.seen, tt.hint, tt.entries)
+			if reserve != tt.wantReserve || next != tt.wantNext {
+				t.Errorf("reserveTarget(%d, %d, %d) = %d, %d; want %d, %d", tt.seen, tt.hint, tt.entries, reserve, next, tt.wantReserve, tt.wantNext)
+			}
+		})
+	}
+}

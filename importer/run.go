@@ -169,19 +169,20 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, setupErr(err)
 	}
 	r := &runner{
-		opt:      opt,
-		rd:       rd,
-		plan:     plan,
-		secret:   plan.SecretColumns(),
-		width:    len(header.Cells),
-		w:        w,
-		dups:     mapping.NewDupIndex(),
-		rowsHint: estimateRows(opt.Input),
-		sum:      &report.Summary{DryRun: opt.DryRun},
-		lanes:    make(map[string]*job),
-		flushed:  make([]bool, opt.Window),
-		lim:      newLimiter(opt.Rate, opt.Burst, opt.Now),
-		log:      opt.Logger,
+		opt:       opt,
+		rd:        rd,
+		plan:      plan,
+		secret:    plan.SecretColumns(),
+		width:     len(header.Cells),
+		w:         w,
+		dups:      mapping.NewDupIndex(),
+		rowsHint:  estimateRows(opt.Input),
+		reserveAt: reserveAfter,
+		sum:       &report.Summary{DryRun: opt.DryRun},
+		lanes:     make(map[string]*job),
+		flushed:   make([]bool, opt.Window),
+		lim:       newLimiter(opt.Rate, opt.Burst, opt.Now),
+		log:       opt.Logger,
 	}
 	defer r.dups.Close()
 	// The pipeline outlives a signal: after a stop the rest of the input is still read,
@@ -277,13 +278,14 @@ type runner struct {
 	width  int // header cells
 	w      *report.Writer
 	dups   *mapping.DupIndex
-	// rowsHint is the estimated number of rows of the input, 0 when unknown (see
+	// rowsHint is the estimated number of rows of the input, 0 when unknown, and
+	// reserveAt the row count at which the duplicate index is next reserved (see
 	// reserveDups).
-	rowsHint int
-	sum      *report.Summary
-	lim      *limiter
-	log      *zap.Logger
-	pipe     *pipeline // reads and maps rows ahead of the dispatcher
+	rowsHint, reserveAt int
+	sum                 *report.Summary
+	lim                 *limiter
+	log                 *zap.Logger
+	pipe                *pipeline // reads and maps rows ahead of the dispatcher
 
 	seq     int             // next data row's sequence number
 	low     int             // oldest unfinished sequence number
