@@ -217,7 +217,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("results: %w", err)
+		return nil, err // report's errors name the results file
 	}
 	if errors.Is(r.stopped, ErrMaxErrors) && !errors.Is(r.stopped, ErrInput) && r.sum.Counts[report.StatusSkipped] == 0 {
 		// The last rows reached the limit: nothing was left unsent, the run went
@@ -382,10 +382,7 @@ func (r *runner) writeRow(j *job) error {
 		Seq: j.seq, Number: j.number, Status: j.status, Code: j.code, CardNumber: j.card,
 		Messages: msgs, Attempts: j.attempts, Input: j.input, Line: j.line,
 	})
-	if err != nil {
-		return fmt.Errorf("results: %w", err)
-	}
-	return nil
+	return err // report's errors name the results file
 }
 
 // validate is the dry run: every row is mapped and validated, and, with a state, told

@@ -63,8 +63,8 @@ func (d *DupIndex) Len() int { return d.t.n }
 // Reserve makes room for n identity values in all (a row adds one for each of its code,
 // card number and key), so that the table is sized once rather than grown as Checks add
 // entries. It is a hint: an index holding more grows as usual, and a table reserved for
-// far more values than come takes memory for them (on Unix, only once rows reach its
-// pages). Reserve never shrinks the table. It does not wait for the kernel to hand out
+// far more values than come takes memory for them all (its pages are handed out when
+// the entries move in, except in a table still empty). Reserve never shrinks the table. It does not wait for the kernel to hand out
 // the pages of a large table (tens of milliseconds): a goroutine of its own does, and
 // Checks go on in the table as it is until then; Close waits for that goroutine.
 func (d *DupIndex) Reserve(n int) {

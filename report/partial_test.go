@@ -133,3 +133,32 @@ func TestPartialFileMode(t *testing.T) {
 		})
 	}
 }
+
+// TestRenameFails: when the finished file cannot be renamed into place (a directory was
+// made at the results path meanwhile), the error names the results once and says where
+// the rows are.
+func TestRenameFails(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	w, err := Create(path, benchInputs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "in the way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(benchRow(0)); err != nil {
+		t.Fatal(err)
+	}
+	err = w.Close()
+	if err == nil {
+		t.Fatal("Close put the results over a directory")
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, fmt.Sprintf("results %q: rename", path)) || strings.Count(msg, "results") != 2 || !strings.Contains(msg, w.PartialPath()) {
+		t.Errorf("error %q", msg)
+	}
+	if b, err := os.ReadFile(w.PartialPath()); err != nil || bytes.Count(b, []byte("\r\n")) != 2 {
+		t.Errorf("partial file (want the header and one row): %q, %v", b, err)
+	}
+}

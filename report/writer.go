@@ -147,11 +147,12 @@ func inputColumns(inputHeader []string) []string {
 type Options struct {
 	// NoSync leaves the results to the system's own writing to disk: Close neither
 	// waits for the disk nor syncs the directory of the rename. For results that can be
-	// made again, as a dry run's: a crash of the machine soon after may lose them
-	// (whether it leaves the file before or none depends on the file system), a crash of
-	// the process does not. Waiting for the disk costs far more than writing the file:
-	// a sync (Linux's fsync) holds one of the Go runtime's processors for as long as
-	// it waits, so on a machine of two cores the rest of the run gets one.
+	// made again, as a dry run's: a crash of the machine soon after may lose them, or
+	// leave an empty or partly written file in their place (what it leaves depends on
+	// the file system); a crash of the process does not. Waiting for the disk costs far
+	// more than writing the file: a sync (Linux's fsync) holds one of the Go runtime's
+	// processors for as long as it waits, so on a machine of two cores the rest of the
+	// run gets one.
 	NoSync bool
 }
 
@@ -345,7 +346,7 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("results %q: %w (partial results left in %q)", w.path, err, w.enc.partial())
 	}
 	if err := os.Rename(w.tmp, w.path); err != nil {
-		return fmt.Errorf("results: %w (the results are in %q)", err, w.tmp)
+		return fmt.Errorf("results %q: %w (the results are in %q)", w.path, err, w.tmp)
 	}
 	w.enc.cleanup()
 	// The rename is durable once the directory is synced; not every system can sync a

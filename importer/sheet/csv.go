@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -174,6 +175,10 @@ func csvNew(path string, src io.ReadCloser, opt Options) (*csvReader, error) {
 	n, err := io.ReadFull(src, head)
 	eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 	if err != nil && !eof {
+		// An *os.PathError names the file again: "read x: read x: is a directory".
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("read %q: %w", path, err)
 	}
 	head = head[:n]

@@ -1103,3 +1103,15 @@ func TestCSVLine(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenCSVDirectory: a directory named like a CSV file is refused with its name once.
+func TestOpenCSVDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "list.csv")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenCSV(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "is a directory") || strings.Count(err.Error(), dir) != 1 {
+		t.Errorf("OpenCSV of a directory: %v", err)
+	}
+}
