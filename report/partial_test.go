@@ -162,3 +162,38 @@ func TestRenameFails(t *testing.T) {
 		t.Errorf("partial file (want the header and one row): %q, %v", b, err)
 	}
 }
+
+// TestXLSXLongCell: a cell longer than a workbook's cell holds (32,767 UTF-16 units) is
+// cut by excelize; the row's message says which column, after the row's own messages.
+func TestXLSXLongCell(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx")
+	w, err := Create(path, []string{"Customer ID", "Notes", "Emoji"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []Row{
+		{Seq: 0, Number: 2, Status: StatusValid, Input: []string{"A", strings.Repeat("n", 40_000), "ok"}},
+		{Seq: 1, Number: 3, Status: StatusInvalid, Messages: []string{"email: not an e-mail address"},
+			Input: []string{"B", "short", strings.Repeat("😀", 20_000)}},
+		{Seq: 2, Number: 4, Status: StatusValid, Input: []string{"C", strings.Repeat("n", 32_767), strings.Repeat("😀", 16_383)}},
+	}
+	for _, r := range rows {
+		if err := w.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := readAny(t, path)
+	want := []string{
+		`"Notes" cut to 32767 characters in this workbook (the CSV results keep it whole)`,
+		`email: not an e-mail address; "Emoji" cut to 32767 characters in this workbook (the CSV results keep it whole)`,
+		"",
+	}
+	for i, w := range want {
+		if msg := got[i+1][4]; msg != w {
+			t.Errorf("row %d: message %.120q, want %q", i+2, msg, w)
+		}
+	}
+}

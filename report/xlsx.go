@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -168,7 +170,11 @@ type workbook struct {
 	row    int // the sheet row last written
 	styles map[Status]int
 	cells  []any
+	header []string // a copy: buildWorkbook's CSV reader reuses its records
 }
+
+// messageColumn is the index of the message among FixedColumns.
+const messageColumn = 4
 
 // newWorkbook starts a workbook with one sheet, SheetName, whose first row is header,
 // bold and frozen.
@@ -185,7 +191,7 @@ func newWorkbook(header []string) (wb *workbook, err error) {
 	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
 		return nil, err
 	}
-	wb = &workbook{f: f, styles: make(map[Status]int)}
+	wb = &workbook{f: f, styles: make(map[Status]int), header: slices.Clone(header)}
 	for st, c := range statusColours {
 		id, err := f.NewStyle(&excelize.Style{
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[0]}},
@@ -242,7 +248,13 @@ func (wb *workbook) write(rec []string) error {
 		rec = rec[:excelize.MaxColumns]
 	}
 	cells := wb.cells[:0]
+	var cut []string // the columns whose cells hold more than a workbook's cell can
 	for i, v := range rec {
+		// A cell's limit is in UTF-16 units, of which a character takes at most as many
+		// as its UTF-8 bytes.
+		if len(v) > excelize.TotalCellChars && i != messageColumn && utf16Len(v) > excelize.TotalCellChars {
+			cut = append(cut, strconv.Quote(wb.header[min(i, len(wb.header)-1)]))
+		}
 		switch {
 		case i == 1:
 			cells = append(cells, excelize.Cell{StyleID: wb.styles[Status(v)], Value: v})
@@ -260,6 +272,15 @@ func (wb *workbook) write(rec []string) error {
 			cells = append(cells, v)
 		}
 	}
+	if len(cut) > 0 && len(rec) > messageColumn {
+		// excelize cuts such a cell to its first 32,767 characters: the row says so.
+		note := fmt.Sprintf("%s cut to %d characters in this workbook (the CSV results keep it whole)",
+			strings.Join(cut, ", "), excelize.TotalCellChars)
+		if rec[messageColumn] != "" {
+			note = rec[messageColumn] + "; " + note
+		}
+		cells[messageColumn] = note
+	}
 	wb.cells = cells
 	wb.row++
 	cell, err := excelize.CoordinatesToCellName(1, wb.row)
@@ -267,6 +288,18 @@ func (wb *workbook) write(rec []string) error {
 		return err
 	}
 	return wb.sw.SetRow(cell, cells)
+}
+
+// utf16Len is the length of s in UTF-16 units, as Excel counts a cell's characters.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
 }
 
 // saveWorkbook writes f to path, created with fileMode (excelize's SaveAs would create
