@@ -172,6 +172,7 @@ func TestCSVRead(t *testing.T) {
 		{name: "ForcedUTF8ReplacesBadBytes", input: "name\nCr\xe9dito\n", opt: Options{Encoding: "utf8"}, want: []csvRow{{1, []string{"name"}}, {2, []string{"Cr\uFFFDdito"}}}},
 		{name: "ForcedCP1252DropsUTF8BOM", input: "\xEF\xBB\xBFname\n\xe9\n", opt: Options{Encoding: "cp1252"}, want: []csvRow{{1, []string{"name"}}, {2, []string{"é"}}}},
 		{name: "StrayNULKept", input: "a,b\n" + strings.Repeat("x,y\n", 30) + "1,\x002\n", want: csvManyRows(30, csvRow{32, []string{"1", "\x002"}})},
+		{name: "StrayNULInShortFile", input: "id,name\nA,Ann\x00\n", want: []csvRow{{1, []string{"id", "name"}}, {2, []string{"A", "Ann\x00"}}}},
 		{
 			name:    "UnclosedQuoteAtEOF",
 			input:   "a,b\n1,\"xx\n2,3\n",

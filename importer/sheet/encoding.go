@@ -230,9 +230,10 @@ func encBinary(head []byte, forced Encoding) error {
 	if _, ok := encGuessUTF16(head); ok && forced.id == encAuto {
 		return nil
 	}
-	// A few stray NULs occur in sloppy exports; text that is one byte in a hundred NUL
-	// is binary, or UTF-16 without its byte-order mark.
-	if nul := bytes.Count(head, []byte{0}); nul > 0 && nul*100 >= len(head) {
+	// A few stray NULs occur in sloppy exports (in a file of a few lines, a single one
+	// is more than one byte in a hundred); text that is one byte in a hundred NUL, and
+	// more than a few, is binary, or UTF-16 without its byte-order mark.
+	if nul := bytes.Count(head, []byte{0}); nul > 3 && nul*100 >= len(head) {
 		return fmt.Errorf("looks like a binary file (ZIP/XLSX?), not CSV text: it holds NUL bytes "+
 			"(if it is UTF-16 text without a byte-order mark, give the encoding, e.g. utf-16le): %w", ErrFormat)
 	}
