@@ -24,24 +24,7 @@ func TestStalePartialEmptied(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := appendRecord(nil, append(append([]string(nil), FixedColumns...), benchInputs[0]...))
-			for seq := range 3 {
-				r := benchRow(seq)
-				want = appendRecord(want, appendCells(nil, r))
-				if err := w.Add(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			got, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("results are %d bytes, want %d", len(got), len(want))
-			}
+			checkFileBytes(t, path, addBenchRows(t, w, 3))
 		})
 	}
 }

@@ -20,27 +20,40 @@ func TestCSVWriteback(t *testing.T) {
 	}
 	const every = 64 << 10
 	w.enc.(*csvEncoder).wb.every = every
-	const rows = 5000
-	want := append([]byte(nil), appendRecord(nil, append(append([]string(nil), FixedColumns...), benchInputs[0]...))...)
-	for seq := range rows {
-		r := benchRow(seq)
-		want = appendRecord(want, appendCells(nil, r))
-		if err := w.Add(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	want := addBenchRows(t, w, 5000)
 	if len(want) < 8*every {
 		t.Fatalf("the file is only %d bytes", len(want))
 	}
+	checkFileBytes(t, path, want)
+}
+
+// addBenchRows adds the rows benchRow(0) to benchRow(n-1) to w, a Writer of benchInputs[0]
+// columns, and closes it. It returns what the CSV results file should then hold.
+func addBenchRows(tb testing.TB, w *Writer, n int) []byte {
+	tb.Helper()
+	want := appendRecord(nil, append(append([]string(nil), FixedColumns...), benchInputs[0]...))
+	for seq := range n {
+		r := benchRow(seq)
+		want = appendRecord(want, appendCells(nil, r))
+		if err := w.Add(r); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return want
+}
+
+// checkFileBytes fails tb unless the file at path holds exactly want.
+func checkFileBytes(tb testing.TB, path string, want []byte) {
+	tb.Helper()
 	got, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("the file (%d bytes) differs from the rows (%d bytes)", len(got), len(want))
+		tb.Errorf("%s: %d bytes, want %d", path, len(got), len(want))
 	}
 }
 
