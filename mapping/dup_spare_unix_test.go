@@ -127,3 +127,25 @@ func TestDupSpareClose(t *testing.T) {
 		t.Errorf("after Close: spare %v, %d slots, %d entries", d.t.spare != nil, len(d.t.slots), d.Len())
 	}
 }
+
+// TestDupSpareNotBesideLargeTable: a reservation not far larger than the table is made
+// at once, handing back the old table's pages as the entries move (a spare would keep
+// the whole old table beside the new one until it is ready).
+func TestDupSpareNotBesideLargeTable(t *testing.T) {
+	d := NewDupIndex()
+	defer d.Close()
+	d.t.handOut = func([]byte) { t.Error("a spare was made") }
+	const n = 200_000
+	for i := range n {
+		d.Check(i+2, keyRow(i, 0))
+	}
+	d.Reserve(1_000_000)
+	if d.t.spare != nil || d.t.homes != spareHomes(1_000_000) {
+		t.Fatalf("spare %v, %d homes; want the table resized at once to %d homes", d.t.spare != nil, d.t.homes, spareHomes(1_000_000))
+	}
+	for i := range n {
+		if _, _, seen := d.CheckSeen(n+i+2, keyRow(i, 0)); !seen {
+			t.Fatalf("key %d lost", i)
+		}
+	}
+}

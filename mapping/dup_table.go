@@ -29,6 +29,9 @@ const (
 	dupChunkSlots = 4096
 	// dupHugeBytes is the size from which a table asks for huge pages (see hugeSlots).
 	dupHugeBytes = 8 << 20
+	// dupSpareRatio is how many times larger than the table a reservation must be to be
+	// made ready on a goroutine of its own (see dupSpare).
+	dupSpareRatio = 8
 )
 
 // dupPad is how many slots a table of n home slots has past them, for the runs of
@@ -54,10 +57,11 @@ const dupFP = ^uint64(0xff)
 // lookups in it miss the TLB; one made by growing has its pages handed out at once, as
 // the rehash fills three quarters of them.
 //
-// A table reserved at a size of dupHugeBytes or more is made ready on a goroutine of its
-// own (see spare): handing out the pages of a large table takes the kernel tens of
-// milliseconds (30 ms for 21 MiB on the machine the benchmarks ran on), and the caller,
-// which checks rows in order, would hold up everything else meanwhile.
+// A table reserved at a size of dupHugeBytes or more, and dupSpareRatio times the table's,
+// is made ready on a goroutine of its own (see spare): handing out the pages of a large
+// table takes the kernel tens of milliseconds (30 ms for 21 MiB on the machine the
+// benchmarks ran on), and the caller, which checks rows in order, would hold up
+// everything else meanwhile.
 type dupTable struct {
 	slots []dupSlot
 	mem   []byte // the mapping behind slots; nil when slots are on the Go heap
@@ -182,7 +186,11 @@ func (t *dupTable) reserve(n int) {
 		return
 	}
 	size := homes + dupPad(homes)
-	if t.n == 0 || size*dupSlotBytes < dupHugeBytes {
+	if t.n == 0 || size*dupSlotBytes < dupHugeBytes || t.bytes()*dupSpareRatio > size*dupSlotBytes {
+		// A spare is for a table far larger than the one it replaces: the old one stays
+		// whole until the spare is ready, where resize hands back its pages as it moves
+		// the entries (a reservation of 82 MB made beside a full table of 78 MB took the
+		// peak memory from 193 MB to 309 MB).
 		t.resize(homes)
 		return
 	}
