@@ -45,25 +45,34 @@ func lockPartialWith(path string, lock func(*os.File) error) (*os.File, error) {
 }
 
 // openPartial opens (creating it when missing) the partial file at path with flag, as a
-// file of the results: a regular file, not a symbolic link, of mode fileMode. A partial
-// file left by an earlier run may have another mode (or, in a directory shared with
-// others, be a link planted to receive the results): the results hold personal data.
+// file of the results: a regular file of this user's, not a symbolic link, of mode
+// fileMode. A partial file left by an earlier run may have another mode, and in a
+// directory shared with others it may be a file or a link planted to receive the
+// results, which hold personal data.
 func openPartial(path string, flag int) (*os.File, error) {
+	// Checked before opening too: opening a FIFO to write waits for a reader.
+	if fi, err := os.Lstat(path); err == nil {
+		if err := checkPartial(path, fi); err != nil {
+			return nil, err
+		}
+	}
 	f, err := os.OpenFile(path, flag|os.O_CREATE|openNoFollow, fileMode)
 	if err != nil {
-		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return nil, fmt.Errorf("%s is a symbolic link: remove it, or give the results another name", path)
+		if fi, lerr := os.Lstat(path); lerr == nil {
+			if cerr := checkPartial(path, fi); cerr != nil {
+				return nil, cerr
+			}
 		}
 		return nil, err
 	}
 	fi, err := f.Stat()
-	switch {
-	case err != nil:
-	case !fi.Mode().IsRegular():
-		err = fmt.Errorf("%s is not a regular file: remove it, or give the results another name", path)
-	case fi.Mode().Perm() != fileMode:
+	if err == nil {
+		err = checkPartial(path, fi)
+	}
+	if err == nil && fi.Mode().Perm() != fileMode {
 		if cerr := f.Chmod(fileMode); cerr != nil {
-			err = fmt.Errorf("%s has mode %v and cannot be made %v: %w", path, fi.Mode().Perm(), os.FileMode(fileMode), cerr)
+			err = fmt.Errorf("%s has mode %v and cannot be made %v (%w): remove it, or give the results another name",
+				path, fi.Mode().Perm(), os.FileMode(fileMode), cerr)
 		}
 	}
 	if err != nil {
@@ -71,4 +80,20 @@ func openPartial(path string, flag int) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// checkPartial refuses a partial file that is not a regular file of this user's.
+func checkPartial(path string, fi os.FileInfo) error {
+	what := ""
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		what = "is a symbolic link"
+	case !fi.Mode().IsRegular():
+		what = "is not a regular file"
+	case ownedByOther(fi):
+		what = "belongs to another user"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s %s: remove it, or give the results another name", path, what)
 }

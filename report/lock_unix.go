@@ -36,3 +36,9 @@ func tryLock(f *os.File) error {
 
 // openNoFollow makes an open fail where the last element of the path is a symbolic link.
 const openNoFollow = syscall.O_NOFOLLOW
+
+// ownedByOther reports whether another user owns the file fi describes.
+func ownedByOther(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) != os.Geteuid()
+}
