@@ -41,3 +41,24 @@ func TestApplyDigitsAtMostMaxDigits(t *testing.T) {
 		})
 	}
 }
+
+// TestProblemStringLongValue: a problem quotes at most 100 characters of its value (the
+// results file's input columns hold the whole value), counting characters, not bytes.
+func TestProblemStringLongValue(t *testing.T) {
+	tests := []struct {
+		name, value, want string
+	}{
+		{"short", "ann@", `email: not an e-mail address: "ann@"`},
+		{"100 characters", strings.Repeat("é", 100), `email: not an e-mail address: "` + strings.Repeat("é", 100) + `"`},
+		{"40,000 characters", strings.Repeat("x", 40_000), `email: not an e-mail address: "` + strings.Repeat("x", 100) + `"… (40000 characters)`},
+		{"101 accented", strings.Repeat("é", 101), `email: not an e-mail address: "` + strings.Repeat("é", 100) + `"… (101 characters)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Problem{Field: "email", Reason: ReasonEmail, Value: tt.value}
+			if got := p.String(); got != tt.want {
+				t.Errorf("String() = %.160q, want %.160q", got, tt.want)
+			}
+		})
+	}
+}

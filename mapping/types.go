@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Field is one API field and the value a row gives it, ready to send.
@@ -53,7 +54,26 @@ func (p Problem) String() string {
 	}
 	b.WriteString(p.Reason)
 	if p.Value != "" && !IsSecret(p.Field) {
-		fmt.Fprintf(&b, ": %q", p.Value)
+		if n := utf8.RuneCountInString(p.Value); n > maxQuoted {
+			// The input column beside the message holds the whole value.
+			fmt.Fprintf(&b, ": %q… (%d characters)", firstRunes(p.Value, maxQuoted), n)
+		} else {
+			fmt.Fprintf(&b, ": %q", p.Value)
+		}
 	}
 	return b.String()
+}
+
+// maxQuoted is how many characters of a value a problem's text quotes at most.
+const maxQuoted = 100
+
+// firstRunes returns the first n characters of s.
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }

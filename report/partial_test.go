@@ -159,6 +159,8 @@ func TestXLSXLongCell(t *testing.T) {
 		{Seq: 1, Number: 3, Status: StatusInvalid, Messages: []string{"email: not an e-mail address"},
 			Input: []string{"B", "short", strings.Repeat("😀", 20_000)}},
 		{Seq: 2, Number: 4, Status: StatusValid, Input: []string{"C", strings.Repeat("n", 32_767), strings.Repeat("😀", 16_383)}},
+		{Seq: 3, Number: 5, Status: StatusInvalid, Messages: []string{strings.Repeat("m", 40_000)},
+			Input: []string{"D", strings.Repeat("n", 32_768), ""}},
 	}
 	for _, r := range rows {
 		if err := w.Add(r); err != nil {
@@ -170,12 +172,17 @@ func TestXLSXLongCell(t *testing.T) {
 	}
 	got := readAny(t, path)
 	want := []string{
-		`"Notes" cut to 32767 characters in this workbook (the CSV results keep it whole)`,
-		`email: not an e-mail address; "Emoji" cut to 32767 characters in this workbook (the CSV results keep it whole)`,
+		`"Notes" cut to fit a workbook's cell (32,767 characters; the CSV results keep it whole)`,
+		`"Emoji" cut to fit a workbook's cell (32,767 characters; the CSV results keep it whole); email: not an e-mail address`,
 		"",
+		`"message", "Notes" cut to fit a workbook's cell (32,767 characters; the CSV results keep it whole); ` + strings.Repeat("m", 100),
 	}
 	for i, w := range want {
-		if msg := got[i+1][4]; msg != w {
+		msg := got[i+1][4]
+		if i == 3 {
+			msg = msg[:min(len(msg), len(w))] // the message itself is cut
+		}
+		if msg != w {
 			t.Errorf("row %d: message %.120q, want %q", i+2, msg, w)
 		}
 	}

@@ -252,7 +252,7 @@ func (wb *workbook) write(rec []string) error {
 	for i, v := range rec {
 		// A cell's limit is in UTF-16 units, of which a character takes at most as many
 		// as its UTF-8 bytes.
-		if len(v) > excelize.TotalCellChars && i != messageColumn && utf16Len(v) > excelize.TotalCellChars {
+		if len(v) > excelize.TotalCellChars && utf16Len(v) > excelize.TotalCellChars {
 			cut = append(cut, strconv.Quote(wb.header[min(i, len(wb.header)-1)]))
 		}
 		switch {
@@ -273,11 +273,12 @@ func (wb *workbook) write(rec []string) error {
 		}
 	}
 	if len(cut) > 0 && len(rec) > messageColumn {
-		// excelize cuts such a cell to its first 32,767 characters: the row says so.
-		note := fmt.Sprintf("%s cut to %d characters in this workbook (the CSV results keep it whole)",
-			strings.Join(cut, ", "), excelize.TotalCellChars)
+		// excelize cuts such a cell to its first 32,767 characters: the row says so,
+		// first, so that the note is not cut with a long message.
+		note := fmt.Sprintf("%s cut to fit a workbook's cell (32,767 characters; the CSV results keep it whole)",
+			strings.Join(cut, ", "))
 		if rec[messageColumn] != "" {
-			note = rec[messageColumn] + "; " + note
+			note += "; " + rec[messageColumn]
 		}
 		cells[messageColumn] = note
 	}
