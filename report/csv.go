@@ -1,6 +1,7 @@
 package report
 
 import (
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -21,7 +22,8 @@ type csvEncoder struct {
 	path string
 	f    *os.File
 	buf  []byte
-	sync bool // the file goes to disk as it grows (wb), and finish syncs it
+	size int64 // bytes in the file: whole rows only
+	sync bool  // the file goes to disk as it grows (wb), and finish syncs it
 	wb   writeback
 }
 
@@ -118,6 +120,15 @@ func (e *csvEncoder) flush() error {
 	}
 	n, err := e.f.Write(e.buf)
 	e.buf = e.buf[:0]
+	if err != nil && n > 0 {
+		// Part of the buffer went (the disk is full, or the file at its size limit):
+		// only whole rows stay, so that the file still reads cleanly to its end.
+		if terr := e.f.Truncate(e.size); terr == nil {
+			_, _ = e.f.Seek(e.size, io.SeekStart)
+			n = 0
+		}
+	}
+	e.size += int64(n)
 	if e.sync {
 		e.wb.wrote(n)
 	}

@@ -453,7 +453,7 @@ func appendCells(rec []string, r Row) []string {
 
 func (w *Writer) flushLocked() error {
 	if err := w.enc.flush(); err != nil {
-		w.err = fmt.Errorf("results %q: %w", w.enc.partial(), err)
+		w.err = fmt.Errorf("results %q: %w", w.path, err)
 		return w.err
 	}
 	w.unflushed = 0
