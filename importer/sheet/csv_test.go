@@ -1116,3 +1116,17 @@ func TestOpenCSVDirectory(t *testing.T) {
 		t.Errorf("OpenCSV of a directory: %v", err)
 	}
 }
+
+// TestOpenDirectory: Open refuses a directory named like a CSV or XLSX file, naming it once.
+func TestOpenDirectory(t *testing.T) {
+	for _, name := range []string{"list.csv", "book.xlsx"} {
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(dir, Options{})
+		if err == nil || !strings.Contains(err.Error(), "is a directory") || strings.Count(err.Error(), dir) != 1 {
+			t.Errorf("Open(%s): %v", name, err)
+		}
+	}
+}

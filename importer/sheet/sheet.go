@@ -9,6 +9,7 @@ package sheet
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -113,6 +114,9 @@ var ErrNoSheet = errors.New("no such sheet")
 
 // Open opens path by its extension: .csv, .tsv and .txt as CSV; .xlsx and .xlsm as XLSX.
 func Open(path string, opt Options) (Reader, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a CSV or XLSX file", path)
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv", ".tsv", ".txt":
 		return OpenCSV(path, opt)
