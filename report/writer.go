@@ -147,7 +147,8 @@ func inputColumns(inputHeader []string) []string {
 type Options struct {
 	// NoSync leaves the results to the system's own writing to disk: Close neither
 	// waits for the disk nor syncs the directory of the rename. For results that can be
-	// made again, as a dry run's: a crash of the machine soon after may lose them, or
+	// made again, as a dry run's, or that are not the only record of what they hold (a
+	// run's with a state database): a crash of the machine soon after may lose them, or
 	// leave an empty or partly written file in their place (what it leaves depends on
 	// the file system); a crash of the process does not. Waiting for the disk costs far
 	// more than writing the file: a sync (Linux's fsync) holds one of the Go runtime's
