@@ -58,11 +58,6 @@ func openPartial(path string, flag int) (*os.File, error) {
 	}
 	f, err := os.OpenFile(path, flag|os.O_CREATE|openNoFollow, fileMode)
 	if err != nil {
-		if fi, lerr := os.Lstat(path); lerr == nil {
-			if cerr := checkPartial(path, fi); cerr != nil {
-				return nil, cerr
-			}
-		}
 		return nil, err
 	}
 	fi, err := f.Stat()
